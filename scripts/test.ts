@@ -1,0 +1,70 @@
+// `npm test`: one embedded Postgres 17 for the whole run, prepared once as a template database
+// (Supabase bootstrap + migrations through the real CLI); each test file clones it. Postgres is
+// stopped when the run ends, whether the tests pass, fail or are interrupted.
+import { spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { readdir } from 'node:fs/promises';
+import { join, relative } from 'node:path';
+import postgres from 'postgres';
+import { startLocalPostgres } from './lib/local-postgres.ts';
+import { bootstrapSupabaseCompat, pushMigrations, repoRoot } from './lib/supabase-compat.ts';
+
+const TEMPLATE_DB = 'app_template';
+
+async function findTests(dir: string): Promise<string[]> {
+  const entries = await readdir(dir, { withFileTypes: true, recursive: true });
+  return entries
+    .filter((e) => e.isFile() && e.name.endsWith('.test.ts'))
+    .map((e) => relative(repoRoot, join(e.parentPath, e.name)))
+    .sort();
+}
+
+async function main(): Promise<number> {
+  const filters = process.argv.slice(2);
+  const all = await findTests(join(repoRoot, 'supabase', 'tests'));
+  const files = filters.length ? all.filter((f) => filters.some((x) => f.includes(x))) : all;
+  if (files.length === 0) {
+    console.error(`no test files match ${filters.join(' ')}`);
+    return 1;
+  }
+
+  const passwords = { postgres: randomBytes(12).toString('hex'), authenticator: randomBytes(12).toString('hex') };
+  const pg = await startLocalPostgres({ unsafeFast: true });
+  const stopOnSignal = (signal: NodeJS.Signals) => {
+    void pg.stop().finally(() => process.exit(signal === 'SIGINT' ? 130 : 143));
+  };
+  process.once('SIGINT', stopOnSignal);
+  process.once('SIGTERM', stopOnSignal);
+  try {
+    const admin = postgres(pg.adminUrl, { max: 1, onnotice: () => {} });
+    await admin.unsafe(`create database ${TEMPLATE_DB}`);
+    await admin.end();
+    await bootstrapSupabaseCompat(pg.urlFor(TEMPLATE_DB, 'supabase_admin', pg.password), passwords);
+    await pushMigrations(pg.urlFor(TEMPLATE_DB, 'postgres', passwords.postgres));
+    console.log(`Postgres 17 on 127.0.0.1:${pg.port}; template database ${TEMPLATE_DB} migrated.`);
+
+    const child = spawn(process.execPath, ['--import', 'tsx', '--test', '--test-concurrency=2', ...files], {
+      cwd: repoRoot,
+      stdio: 'inherit',
+      env: {
+        ...process.env,
+        TEST_PG_PORT: String(pg.port),
+        TEST_PG_ADMIN_PASSWORD: pg.password,
+        TEST_PG_POSTGRES_PASSWORD: passwords.postgres,
+        TEST_PG_AUTHENTICATOR_PASSWORD: passwords.authenticator,
+        TEST_PG_TEMPLATE: TEMPLATE_DB,
+      },
+    });
+    return await new Promise<number>((resolve) => child.on('exit', (code, signal) => resolve(code ?? (signal ? 1 : 0))));
+  } finally {
+    await pg.stop();
+  }
+}
+
+main().then(
+  (code) => process.exit(code),
+  (error) => {
+    console.error(error);
+    process.exit(1);
+  },
+);
