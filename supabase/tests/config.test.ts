@@ -1,0 +1,71 @@
+// supabase/config.toml: accepted by the real CLI, and configured for one identity across web + iOS.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { parse } from 'smol-toml';
+import { repoRoot } from '../../scripts/lib/supabase-compat.ts';
+
+const run = promisify(execFile);
+const configPath = join(repoRoot, 'supabase', 'config.toml');
+
+// deno-lint-ignore no-explicit-any
+type Config = Record<string, any>;
+const load = async (): Promise<Config> => parse(await readFile(configPath, 'utf8')) as Config;
+
+test('the Supabase CLI reads the config (it fails only on the unreachable database)', async () => {
+  const result = await run(join(repoRoot, 'node_modules', '.bin', 'supabase'),
+    ['db', 'push', '--dry-run', '--db-url', 'postgresql://postgres:x@127.0.0.1:1/postgres?sslmode=disable'],
+    { cwd: repoRoot }).then((r) => `${r.stdout}${r.stderr}`, (e: { stdout: string; stderr: string }) => `${e.stdout}${e.stderr}`);
+  assert.doesNotMatch(result, /Failed reading config|Invalid /i);
+  assert.match(result, /connect|refused|Network/i);
+});
+
+test('Postgres 17, as on hosted Supabase and in our embedded harness', async () => {
+  assert.equal((await load()).db.major_version, 17);
+});
+
+test('billing stays private: only public and graphql_public are exposed by the Data API', async () => {
+  assert.deepEqual((await load()).api.schemas, ['public', 'graphql_public']);
+});
+
+test('email sign-up requires confirmation; manual identity linking is on', async () => {
+  const { auth } = await load();
+  assert.equal(auth.email.enable_signup, true);
+  assert.equal(auth.email.enable_confirmations, true);
+  assert.equal(auth.enable_manual_linking, true);
+  assert.ok(auth.minimum_password_length >= 8);
+});
+
+test('Google and Apple accept the web and iOS client ids from env, with the right nonce settings', async () => {
+  const { auth } = await load();
+  for (const provider of ['google', 'apple']) {
+    const p = auth.external[provider];
+    assert.equal(p.enabled, true, provider);
+    assert.match(p.client_id, /^env\(SUPABASE_AUTH_EXTERNAL_[A-Z]+_CLIENT_ID\)$/, provider);
+    assert.match(p.secret, /^env\(SUPABASE_AUTH_EXTERNAL_[A-Z]+_SECRET\)$/, provider);
+  }
+  // Google's iOS SDK does not expose the raw nonce; Apple's native flow sends one.
+  assert.equal(auth.external.google.skip_nonce_check, true);
+  assert.equal(auth.external.apple.skip_nonce_check, false);
+});
+
+test('redirects allow the web callback and the iOS URL scheme', async () => {
+  const { auth } = await load();
+  const urls: string[] = auth.additional_redirect_urls;
+  assert.ok(urls.some((u) => u.startsWith('certgamesapp://')), 'iOS app URL scheme');
+  assert.ok(urls.some((u) => /\/auth\/callback$/.test(u)), 'web OAuth callback');
+});
+
+test('every variable the config reads from env is documented in .env.example', async () => {
+  const config = await readFile(configPath, 'utf8');
+  const example = await readFile(join(repoRoot, '.env.example'), 'utf8');
+  const uncommented = config.split('\n').filter((l) => !l.trimStart().startsWith('#')).join('\n');
+  const used = [...uncommented.matchAll(/env\(([A-Z0-9_]+)\)/g)].map((m) => m[1]);
+  assert.ok(used.length > 0);
+  for (const name of new Set(used)) {
+    assert.match(example, new RegExp(`^${name}=`, 'm'), `${name} missing from .env.example`);
+  }
+});
