@@ -10,31 +10,22 @@
 
 -- Input validation ------------------------------------------------------------------------------
 
-create function billing.parse_store(p_store text) returns billing.store
+-- Text to enum value, or SQLSTATE 22023 naming the accepted values. p_type only carries the
+-- enum type (pass null::billing.store); p_what names the value in the message.
+create function billing.parse_enum(p_type anyenum, p_value text, p_what text) returns anyenum
 language plpgsql immutable
 set search_path = ''
 as $$
+declare
+  v_result p_type%type;
 begin
-  if p_store is null or not (p_store = any (enum_range(null::billing.store)::text[])) then
-    raise exception 'unknown store %', coalesce(quote_literal(p_store), 'null')
+  select e into v_result from unnest(enum_range(p_type)) as e where e::text = p_value;
+  if v_result is null then
+    raise exception 'unknown % %', p_what, coalesce(quote_literal(p_value), 'null')
       using errcode = '22023',
-            hint = 'expected one of: ' || array_to_string(enum_range(null::billing.store)::text[], ', ');
+            hint = 'expected one of: ' || array_to_string(enum_range(p_type)::text[], ', ');
   end if;
-  return p_store::billing.store;
-end;
-$$;
-
-create function billing.parse_status(p_status text) returns billing.subscription_status
-language plpgsql immutable
-set search_path = ''
-as $$
-begin
-  if p_status is null or not (p_status = any (enum_range(null::billing.subscription_status)::text[])) then
-    raise exception 'unknown subscription status %', coalesce(quote_literal(p_status), 'null')
-      using errcode = '22023',
-            hint = 'expected one of: ' || array_to_string(enum_range(null::billing.subscription_status)::text[], ', ');
-  end if;
-  return p_status::billing.subscription_status;
+  return v_result;
 end;
 $$;
 
@@ -90,8 +81,8 @@ security definer
 set search_path = ''
 as $$
 declare
-  v_store billing.store := billing.parse_store(p_store);
-  v_status billing.subscription_status := billing.parse_status(p_status);
+  v_store billing.store := billing.parse_enum(null::billing.store, p_store, 'store');
+  v_status billing.subscription_status := billing.parse_enum(null::billing.subscription_status, p_status, 'subscription status');
   v_ledger_id bigint;
   v_row billing.store_subscriptions;
   v_user_id uuid := p_user_id;
@@ -206,7 +197,7 @@ security definer
 set search_path = ''
 as $$
 declare
-  v_store billing.store := billing.parse_store(p_store);
+  v_store billing.store := billing.parse_enum(null::billing.store, p_store, 'store');
   v_ledger_id bigint;
 begin
   perform billing.require_value('event id', p_event_id);
@@ -274,8 +265,7 @@ $$;
 
 -- Privileges --------------------------------------------------------------------------------------
 revoke all on function
-  billing.parse_store(text),
-  billing.parse_status(text),
+  billing.parse_enum(anyenum, text, text),
   billing.require_value(text, anyelement),
   billing.is_entitled(billing.subscription_status, timestamptz, timestamptz, timestamptz),
   billing.apply_subscription_update(text, text, text, timestamptz, text, uuid, text, text, timestamptz, boolean, timestamptz, boolean, boolean, jsonb),
