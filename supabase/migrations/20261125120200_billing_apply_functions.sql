@@ -181,6 +181,7 @@ comment on function billing.apply_subscription_update is
   'Apply one normalized store update: returns applied | stale | duplicate. Idempotent and order-safe.';
 
 -- Record an event that changes no subscription ---------------------------------------------------
+-- 'applied': acted on without a subscription row (e.g. a Stripe customer mapping removed).
 -- 'ignored': handled and deliberately not applied (unsupported type, unknown customer).
 -- 'failed' : processing failed; recorded in its own transaction for the audit trail, and retried
 --            when the store redelivers.
@@ -202,8 +203,8 @@ declare
 begin
   perform billing.require_value('event id', p_event_id);
   perform billing.require_value('event type', p_event_type);
-  if p_result is null or p_result not in ('ignored', 'failed') then
-    raise exception 'record_store_event takes result ignored or failed, not %', coalesce(quote_literal(p_result), 'null')
+  if p_result is null or p_result not in ('applied', 'ignored', 'failed') then
+    raise exception 'record_store_event takes result applied, ignored or failed, not %', coalesce(quote_literal(p_result), 'null')
       using errcode = '22023';
   end if;
 

@@ -75,7 +75,7 @@ export interface StoreEventRecord {
   eventId: string;
   eventType: string;
   eventAt: Date | null;
-  result: 'ignored' | 'failed';
+  result: 'applied' | 'ignored' | 'failed';
   error?: string;
 }
 

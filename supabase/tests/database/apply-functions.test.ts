@@ -170,7 +170,7 @@ describe('billing apply functions', () => {
     const e = { store: 'stripe' as const, eventId: 'evt_ignored_1', eventType: 'product.created', eventAt: new Date(), result: 'ignored' as const };
     assert.equal(await recordStoreEvent(db.owner, e), 'recorded');
     assert.equal(await recordStoreEvent(db.owner, e), 'duplicate');
-    await assert.rejects(recordStoreEvent(db.owner, { ...e, eventId: 'evt_2', result: 'applied' as never }), /takes result ignored or failed/);
+    await assert.rejects(recordStoreEvent(db.owner, { ...e, eventId: 'evt_2', result: 'stale' as never }), /takes result applied, ignored or failed/);
   });
 
   test('the transaction is all or nothing: a failure after applying leaves no trace', async () => {

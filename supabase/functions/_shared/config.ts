@@ -1,0 +1,114 @@
+// Typed configuration from the environment, validated once per isolate. A missing or malformed
+// variable raises ConfigError naming it; handlers answer 500 `config_error`, never a half-run.
+import { readEnv } from './env.ts';
+
+export class ConfigError extends Error {
+  override name = 'ConfigError';
+}
+
+function required(name: string): string {
+  const value = readEnv(name);
+  if (!value) throw new ConfigError(`Missing required environment variable ${name}`);
+  return value;
+}
+
+function optionalInt(name: string, fallback: number, min: number, max: number): number {
+  const raw = readEnv(name);
+  if (raw === undefined) return fallback;
+  const value = Number(raw);
+  if (!Number.isInteger(value) || value < min || value > max) {
+    throw new ConfigError(`Environment variable ${name} must be an integer from ${min} to ${max}, got "${raw}"`);
+  }
+  return value;
+}
+
+function once<T>(load: () => T): () => T {
+  let cached: { value: T } | undefined;
+  return () => (cached ??= { value: load() }).value;
+}
+
+export interface DatabaseConfig {
+  url: string;
+}
+export const databaseConfig = once((): DatabaseConfig => ({ url: required('SUPABASE_DB_URL') }));
+
+export interface StripeConfig {
+  secretKey: string;
+  priceLookupKey: string;
+  /** Days a Stripe subscription keeps access while Stripe retries a failed renewal (0: none). */
+  gracePeriodDays: number;
+  /** Only for local fakes and tests; unset in production. */
+  api?: { host: string; port: number; protocol: 'http' | 'https' };
+}
+export const stripeConfig = once((): StripeConfig => {
+  const secretKey = required('STRIPE_SECRET_KEY');
+  if (!/^(sk|rk)_(test|live)_/.test(secretKey)) {
+    throw new ConfigError('Environment variable STRIPE_SECRET_KEY must be a Stripe secret or restricted key (sk_… / rk_…)');
+  }
+  const host = readEnv('STRIPE_API_HOST');
+  const protocol = readEnv('STRIPE_API_PROTOCOL') ?? 'https';
+  if (protocol !== 'http' && protocol !== 'https') throw new ConfigError('STRIPE_API_PROTOCOL must be http or https');
+  return {
+    secretKey,
+    priceLookupKey: readEnv('STRIPE_PRICE_LOOKUP_KEY') ?? 'premium_monthly',
+    gracePeriodDays: optionalInt('STRIPE_GRACE_PERIOD_DAYS', 7, 0, 60),
+    api: host ? { host, port: optionalInt('STRIPE_API_PORT', protocol === 'http' ? 80 : 443, 1, 65535), protocol } : undefined,
+  };
+});
+
+export interface StripeWebhookConfig {
+  signingSecret: string;
+  toleranceSeconds: number;
+}
+export const stripeWebhookConfig = once((): StripeWebhookConfig => {
+  const signingSecret = required('STRIPE_WEBHOOK_SECRET');
+  if (!signingSecret.startsWith('whsec_')) throw new ConfigError('Environment variable STRIPE_WEBHOOK_SECRET must start with whsec_');
+  return { signingSecret, toleranceSeconds: optionalInt('STRIPE_WEBHOOK_TOLERANCE_SECONDS', 300, 1, 3600) };
+});
+
+export interface AuthConfig {
+  supabaseUrl: string;
+  issuer: string;
+  /** Inline JWKS (JSON); otherwise fetched from the project's Auth server. */
+  jwks?: { keys: Record<string, unknown>[] };
+  /** Legacy HS256 JWT secret, for projects still on the shared secret. */
+  legacyJwtSecret?: string;
+}
+export const authConfig = once((): AuthConfig => {
+  const supabaseUrl = required('SUPABASE_URL').replace(/\/+$/, '');
+  const inline = readEnv('SUPABASE_JWKS');
+  let jwks: AuthConfig['jwks'];
+  if (inline) {
+    try {
+      jwks = JSON.parse(inline);
+    } catch {
+      throw new ConfigError('Environment variable SUPABASE_JWKS is not valid JSON');
+    }
+    if (!Array.isArray(jwks?.keys)) throw new ConfigError('Environment variable SUPABASE_JWKS must be a JWKS: {"keys": [...]}');
+  }
+  return {
+    supabaseUrl,
+    issuer: readEnv('SUPABASE_JWT_ISSUER') ?? `${supabaseUrl}/auth/v1`,
+    jwks,
+    legacyJwtSecret: readEnv('SUPABASE_JWT_SECRET'),
+  };
+});
+
+export interface WebConfig {
+  appUrl: string;
+  allowedOrigins: string[];
+}
+export const webConfig = once((): WebConfig => {
+  const appUrl = required('WEB_APP_URL').replace(/\/+$/, '');
+  const origins = (readEnv('WEB_ALLOWED_ORIGINS') ?? appUrl).split(',').map((o) => o.trim()).filter(Boolean);
+  for (const origin of [appUrl, ...origins]) {
+    let parsed: URL;
+    try {
+      parsed = new URL(origin);
+    } catch {
+      throw new ConfigError(`WEB_APP_URL / WEB_ALLOWED_ORIGINS entry "${origin}" is not a URL`);
+    }
+    if (!['http:', 'https:'].includes(parsed.protocol)) throw new ConfigError(`"${origin}" must be an http(s) origin`);
+  }
+  return { appUrl, allowedOrigins: [...new Set([new URL(appUrl).origin, ...origins.map((o) => new URL(o).origin)])] };
+});

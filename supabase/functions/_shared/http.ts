@@ -1,0 +1,126 @@
+// HTTP plumbing shared by the edge functions: JSON responses with stable error codes, CORS limited
+// to our web origins, bounded request bodies, and one error boundary per request.
+import { ConfigError } from './config.ts';
+
+/** Stable, documented error codes clients may switch on. */
+export type ErrorCode =
+  | 'method_not_allowed'
+  | 'unauthorized'
+  | 'origin_not_allowed'
+  | 'invalid_json'
+  | 'invalid_request'
+  | 'payload_too_large'
+  | 'invalid_signature'
+  | 'invalid_event'
+  | 'already_subscribed'
+  | 'no_billing_account'
+  | 'invalid_return_url'
+  | 'stripe_unavailable'
+  | 'database_unavailable'
+  | 'config_error'
+  | 'internal_error';
+
+export class ApiError extends Error {
+  constructor(
+    readonly status: number,
+    readonly code: ErrorCode,
+    message: string,
+    readonly details?: Record<string, unknown>,
+  ) {
+    super(message);
+  }
+}
+
+export function json(status: number, body: unknown, headers?: HeadersInit): Response {
+  const h = new Headers(headers);
+  h.set('content-type', 'application/json; charset=utf-8');
+  h.set('cache-control', 'no-store');
+  return new Response(JSON.stringify(body), { status, headers: h });
+}
+
+export function errorResponse(error: ApiError, headers?: HeadersInit): Response {
+  return json(error.status, { error: { code: error.code, message: error.message, ...error.details } }, headers);
+}
+
+const CORS_ALLOW_HEADERS = 'authorization, x-client-info, apikey, content-type';
+
+/**
+ * CORS for browser callers from our own web origins only. Native apps and servers send no Origin
+ * and are unaffected; a browser on another origin gets no CORS headers (and 403 on preflight).
+ */
+export function corsHeaders(req: Request, allowedOrigins: string[], methods: string): Headers {
+  const headers = new Headers({ vary: 'Origin' });
+  const origin = req.headers.get('origin');
+  if (origin && allowedOrigins.includes(origin)) {
+    headers.set('access-control-allow-origin', origin);
+    headers.set('access-control-allow-headers', CORS_ALLOW_HEADERS);
+    headers.set('access-control-allow-methods', methods);
+    headers.set('access-control-max-age', '600');
+  }
+  return headers;
+}
+
+export function isOriginAllowed(req: Request, allowedOrigins: string[]): boolean {
+  const origin = req.headers.get('origin');
+  return origin === null || allowedOrigins.includes(origin);
+}
+
+/** Reads at most maxBytes of the body as text; larger bodies are refused without reading them all. */
+export async function readBodyText(req: Request, maxBytes: number): Promise<string> {
+  const declared = Number(req.headers.get('content-length') ?? NaN);
+  if (Number.isFinite(declared) && declared > maxBytes) {
+    throw new ApiError(413, 'payload_too_large', `Request body exceeds ${maxBytes} bytes`);
+  }
+  if (!req.body) return '';
+  const reader = req.body.getReader();
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    size += value.byteLength;
+    if (size > maxBytes) {
+      await reader.cancel();
+      throw new ApiError(413, 'payload_too_large', `Request body exceeds ${maxBytes} bytes`);
+    }
+    chunks.push(value);
+  }
+  const bytes = new Uint8Array(size);
+  let offset = 0;
+  for (const chunk of chunks) {
+    bytes.set(chunk, offset);
+    offset += chunk.byteLength;
+  }
+  return new TextDecoder().decode(bytes);
+}
+
+/** A JSON object body (an empty body is `{}`). */
+export async function readJsonObject(req: Request, maxBytes: number): Promise<Record<string, unknown>> {
+  const text = await readBodyText(req, maxBytes);
+  if (text.trim() === '') return {};
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch {
+    throw new ApiError(400, 'invalid_json', 'Request body is not valid JSON');
+  }
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+    throw new ApiError(400, 'invalid_json', 'Request body must be a JSON object');
+  }
+  return value as Record<string, unknown>;
+}
+
+/** One error boundary: ApiError → its response; config errors → 500 naming the variable; else 500. */
+export async function respond(run: () => Promise<Response>, headers?: HeadersInit): Promise<Response> {
+  try {
+    return await run();
+  } catch (error) {
+    if (error instanceof ApiError) return errorResponse(error, headers);
+    if (error instanceof ConfigError) {
+      console.error(error.message);
+      return errorResponse(new ApiError(500, 'config_error', error.message), headers);
+    }
+    console.error('Unhandled error', error);
+    return errorResponse(new ApiError(500, 'internal_error', 'Something went wrong on our side; please try again'), headers);
+  }
+}

@@ -1,0 +1,55 @@
+// POST /functions/v1/portal — (signed-in) a Stripe customer portal session to manage or cancel the
+// web subscription. The return URL must be on one of our web origins.
+import { authenticate } from '../_shared/auth.ts';
+import { webConfig } from '../_shared/config.ts';
+import { databaseUnavailable, db, isDatabaseUnavailable } from '../_shared/db.ts';
+import { ApiError, corsHeaders, isOriginAllowed, json, readJsonObject, respond } from '../_shared/http.ts';
+import { isStripeUnavailable, stripe, stripeUnavailable } from '../_shared/stripe-client.ts';
+
+const MAX_BODY_BYTES = 16 * 1024;
+
+export function handlePortal(req: Request): Promise<Response> {
+  let headers: Headers | undefined;
+  return respond(async () => {
+    const web = webConfig();
+    headers = corsHeaders(req, web.allowedOrigins, 'POST, OPTIONS');
+    if (!isOriginAllowed(req, web.allowedOrigins)) throw new ApiError(403, 'origin_not_allowed', 'This origin may not call the API');
+    if (req.method === 'OPTIONS') return new Response(null, { status: 204, headers });
+    if (req.method !== 'POST') throw new ApiError(405, 'method_not_allowed', 'Use POST');
+
+    const user = await authenticate(req);
+    const body = await readJsonObject(req, MAX_BODY_BYTES);
+    const returnUrl = allowedReturnUrl(body.returnUrl, web.appUrl, web.allowedOrigins);
+
+    let customerId: string | undefined;
+    try {
+      [{ stripe_customer_id: customerId } = { stripe_customer_id: undefined }] = await db()<{ stripe_customer_id: string }[]>`
+        select stripe_customer_id from billing.stripe_customers where user_id = ${user.id}`;
+    } catch (error) {
+      throw isDatabaseUnavailable(error) ? databaseUnavailable() : error;
+    }
+    if (!customerId) throw new ApiError(404, 'no_billing_account', 'You have no web billing account yet: subscribe first');
+
+    try {
+      const session = await stripe().billingPortal.sessions.create({ customer: customerId, return_url: returnUrl });
+      return json(200, { url: session.url }, headers);
+    } catch (error) {
+      throw isStripeUnavailable(error) ? stripeUnavailable() : error;
+    }
+  }, headers);
+}
+
+export function allowedReturnUrl(value: unknown, appUrl: string, allowedOrigins: string[]): string {
+  if (value === undefined || value === null) return `${appUrl}/account`;
+  if (typeof value !== 'string') throw new ApiError(400, 'invalid_return_url', 'returnUrl must be a string');
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    throw new ApiError(400, 'invalid_return_url', 'returnUrl must be an absolute URL');
+  }
+  if (!allowedOrigins.includes(url.origin) || url.username || url.password) {
+    throw new ApiError(400, 'invalid_return_url', 'returnUrl must be on one of this app\'s web origins');
+  }
+  return url.toString();
+}

@@ -1,0 +1,156 @@
+// Stripe webhook: verify the signature on the raw body, record every event in the ledger, and
+// converge each subscription to Stripe's current state (retrieved while processing), so late,
+// duplicated or reordered deliveries cannot leave a stale state behind.
+//
+// Answers: 200 handled/ignored/duplicate · 400 bad signature or malformed event (nothing written)
+// · 503 Stripe or the database unavailable (Stripe retries; nothing half-written) · 500 otherwise.
+import type Stripe from 'stripe';
+import { applySubscriptionUpdate, recordStoreEvent } from '../_shared/billing-db.ts';
+import { stripeConfig, stripeWebhookConfig } from '../_shared/config.ts';
+import { databaseUnavailable, db, isDatabaseUnavailable } from '../_shared/db.ts';
+import { ApiError, json, readBodyText, respond } from '../_shared/http.ts';
+import { isStripeUnavailable, stripe, stripeUnavailable, webhookCryptoProvider } from '../_shared/stripe-client.ts';
+import { idOf, routeStripeEvent, subscriptionUpdateFromStripe, invoicePeriodEnd } from '../_shared/stripe-mapping.ts';
+
+const MAX_BODY_BYTES = 1024 * 1024;
+
+type Outcome = { result: 'applied' | 'stale' | 'duplicate' | 'ignored'; reason?: string };
+
+export function handleStripeWebhook(req: Request): Promise<Response> {
+  return respond(async () => {
+    if (req.method !== 'POST') throw new ApiError(405, 'method_not_allowed', 'Stripe webhooks are POST requests');
+    const event = await verifiedEvent(req);
+    try {
+      return json(200, { received: true, ...(await processEvent(event)) });
+    } catch (error) {
+      await recordFailure(event, error);
+      throw asApiError(error);
+    }
+  });
+}
+
+async function verifiedEvent(req: Request): Promise<Stripe.Event> {
+  const config = stripeWebhookConfig();
+  const signature = req.headers.get('stripe-signature');
+  const body = await readBodyText(req, MAX_BODY_BYTES);
+  if (!signature) throw new ApiError(400, 'invalid_signature', 'Missing Stripe-Signature header');
+  let event: Stripe.Event;
+  try {
+    event = await stripe().webhooks.constructEventAsync(body, signature, config.signingSecret, config.toleranceSeconds, webhookCryptoProvider);
+  } catch (error) {
+    if ((error as { type?: string }).type === 'StripeSignatureVerificationError') {
+      throw new ApiError(400, 'invalid_signature', `Signature verification failed: ${(error as Error).message}`);
+    }
+    throw new ApiError(400, 'invalid_event', 'The signed body is not a JSON Stripe event');
+  }
+  const e = event as Partial<Stripe.Event> | null;
+  if (typeof e?.id !== 'string' || !e.id.startsWith('evt_') || typeof e.type !== 'string' || typeof e.created !== 'number' ||
+      typeof e.data?.object !== 'object' || e.data.object === null) {
+    throw new ApiError(400, 'invalid_event', 'The signed body is not a Stripe event (id, type, created, data.object)');
+  }
+  return event;
+}
+
+async function processEvent(event: Stripe.Event): Promise<Outcome> {
+  const [seen] = await db()`
+    select 1 from billing.store_events where store = 'stripe' and store_event_id = ${event.id} and result <> 'failed'`;
+  if (seen) return { result: 'duplicate' };
+
+  const route = routeStripeEvent(event);
+  switch (route.kind) {
+    case 'ignore':
+      return ignore(event, route.reason);
+    case 'customer_deleted':
+      return db().begin(async (tx) => {
+        await tx`select billing.unlink_stripe_customer(${route.customerId})`;
+        const recorded = await recordStoreEvent(tx, { ...ledgerKey(event), result: 'applied' });
+        return { result: recorded === 'duplicate' ? 'duplicate' : 'applied' } satisfies Outcome;
+      });
+    case 'subscription':
+      return applyCurrentState(event, route.subscriptionId, null);
+    case 'refund': {
+      const paymentIntent = idOf(route.charge.payment_intent);
+      if (!paymentIntent) return ignore(event, 'the refunded charge has no payment intent');
+      // Charges no longer link to invoices; invoice payments do.
+      const payments = await stripe().invoicePayments.list({
+        payment: { type: 'payment_intent', payment_intent: paymentIntent },
+        expand: ['data.invoice'],
+      });
+      const invoice = payments.data.map((p) => p.invoice).find((i): i is Stripe.Invoice => typeof i === 'object' && !('deleted' in i && i.deleted));
+      const subscriptionId = idOf(invoice?.parent?.subscription_details?.subscription);
+      if (!invoice || !subscriptionId) return ignore(event, 'the refund is not for a subscription invoice');
+      return applyCurrentState(event, subscriptionId, invoicePeriodEnd(invoice));
+    }
+  }
+}
+
+async function applyCurrentState(event: Stripe.Event, subscriptionId: string, refundedInvoicePeriodEnd: Date | null): Promise<Outcome> {
+  // The ordering time is when we saw Stripe's state: every event re-reads the subscription, so
+  // the latest observation is always the most current.
+  const observedAt = new Date();
+  let sub: Stripe.Subscription;
+  try {
+    sub = await stripe().subscriptions.retrieve(subscriptionId);
+  } catch (error) {
+    if ((error as { statusCode?: number }).statusCode === 404) return ignore(event, `subscription ${subscriptionId} does not exist in this Stripe account`);
+    throw error;
+  }
+
+  return db().begin(async (tx) => {
+    const [existing] = await tx<{ user_id: string | null; status: string; expires_at: Date | null }[]>`
+      select user_id, status::text, expires_at from billing.store_subscriptions
+      where store = 'stripe' and store_subscription_id = ${sub.id}
+      for update`;
+    // A linked subscription keeps its owner even after its customer is deleted.
+    let userId = existing?.user_id ?? null;
+    const customerId = idOf(sub.customer as string | Stripe.Customer | Stripe.DeletedCustomer);
+    if (!userId && customerId) {
+      const [mapping] = await tx<{ user_id: string }[]>`select user_id from billing.stripe_customers where stripe_customer_id = ${customerId}`;
+      userId = mapping?.user_id ?? null;
+    }
+    if (!userId) {
+      const reason = `customer ${customerId} is not linked to any user`;
+      await recordStoreEvent(tx, { ...ledgerKey(event), result: 'ignored', error: reason });
+      return { result: 'ignored', reason } satisfies Outcome;
+    }
+    // Stripe's subscription does not show refunds: a refunded period stays refunded.
+    const refundedPeriodEnd = refundedInvoicePeriodEnd ?? (existing?.status === 'refunded' ? existing.expires_at : null);
+    const update = subscriptionUpdateFromStripe(sub, {
+      eventId: event.id,
+      eventType: event.type,
+      observedAt,
+      userId,
+      gracePeriodDays: stripeConfig().gracePeriodDays,
+      refundedPeriodEnd,
+    });
+    const { result } = await applySubscriptionUpdate(tx, update);
+    return { result } satisfies Outcome;
+  });
+}
+
+function ledgerKey(event: Stripe.Event) {
+  return { store: 'stripe' as const, eventId: event.id, eventType: event.type, eventAt: new Date(event.created * 1000) };
+}
+
+async function ignore(event: Stripe.Event, reason: string): Promise<Outcome> {
+  const recorded = await recordStoreEvent(db(), { ...ledgerKey(event), result: 'ignored', error: reason });
+  return recorded === 'duplicate' ? { result: 'duplicate' } : { result: 'ignored', reason };
+}
+
+function asApiError(error: unknown): unknown {
+  if (error instanceof ApiError) return error;
+  if (isStripeUnavailable(error)) return stripeUnavailable();
+  if (isDatabaseUnavailable(error)) return databaseUnavailable();
+  return error;
+}
+
+/** Audit trail for a failed attempt, in its own transaction; the redelivery will process it. */
+async function recordFailure(event: Stripe.Event, error: unknown): Promise<void> {
+  console.error(`Stripe event ${event.id} (${event.type}) failed:`, error);
+  if (isDatabaseUnavailable(error)) return;
+  try {
+    await recordStoreEvent(db(), { ...ledgerKey(event), result: 'failed', error: error instanceof Error ? error.message : String(error) });
+  } catch (recordError) {
+    console.error('Could not record the failure', recordError);
+  }
+}

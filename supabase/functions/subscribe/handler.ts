@@ -1,0 +1,165 @@
+// Subscribe on the web.
+//   GET  → the price the page shows (public).
+//   POST → (signed-in) creates or reuses the user's incomplete Stripe subscription and returns the
+//          client secret the Payment Element confirms. Built for the deferred-intent flow: the page
+//          renders wallets and the card form first and calls this only when the person pays.
+// Refuses with 409 when the user is already entitled, through either store.
+import type Stripe from 'stripe';
+import type { Sql, TransactionSql } from 'postgres';
+import { authenticate, type AuthenticatedUser } from '../_shared/auth.ts';
+import { applySubscriptionUpdate } from '../_shared/billing-db.ts';
+import { stripeConfig, webConfig } from '../_shared/config.ts';
+import { databaseUnavailable, db, isDatabaseUnavailable } from '../_shared/db.ts';
+import { ApiError, corsHeaders, isOriginAllowed, json, readJsonObject, respond } from '../_shared/http.ts';
+import { currentPrice, type Price } from '../_shared/stripe-price.ts';
+import { isStripeUnavailable, stripe, stripeUnavailable } from '../_shared/stripe-client.ts';
+import { subscriptionUpdateFromStripe } from '../_shared/stripe-mapping.ts';
+
+const MAX_BODY_BYTES = 16 * 1024;
+/** Stripe states in which the customer already has (or is fixing) a paid subscription. */
+const LIVE_STRIPE_STATUSES = new Set(['active', 'trialing', 'past_due', 'unpaid', 'paused']);
+
+export interface SubscribeResponse {
+  subscriptionId: string;
+  /** `payment`: confirm with stripe.confirmPayment; `setup`: stripe.confirmSetup ($0 first invoice). */
+  intentType: 'payment' | 'setup';
+  clientSecret: string;
+  status: string;
+  amount: number;
+  currency: string;
+  interval: string;
+}
+
+export function handleSubscribe(req: Request): Promise<Response> {
+  let headers: Headers | undefined;
+  return respond(async () => {
+    const { allowedOrigins } = webConfig();
+    headers = corsHeaders(req, allowedOrigins, 'GET, POST, OPTIONS');
+    if (!isOriginAllowed(req, allowedOrigins)) throw new ApiError(403, 'origin_not_allowed', 'This origin may not call the API');
+    if (req.method === 'OPTIONS') return new Response(null, { status: 204, headers });
+    if (req.method === 'GET') return json(200, publicPrice(await withStripe(currentPrice)), headers);
+    if (req.method !== 'POST') throw new ApiError(405, 'method_not_allowed', 'Use GET or POST');
+
+    const user = await authenticate(req);
+    await readJsonObject(req, MAX_BODY_BYTES); // no fields: the server decides the price
+    const result = await withDependencies(() => subscribe(user));
+    return json(200, result, headers);
+  }, headers);
+}
+
+function publicPrice(price: Price) {
+  return { amount: price.amount, currency: price.currency, interval: price.interval, productName: price.productName };
+}
+
+async function subscribe(user: AuthenticatedUser): Promise<SubscribeResponse> {
+  // Refuse before touching Stripe; checked again under the lock below.
+  await refuseIfEntitled(db(), user.id);
+  const price = await currentPrice();
+  // Committed on its own: the mapping outlives a failed attempt (racing requests get the same
+  // customer from Stripe through the idempotency key, and linking it is idempotent).
+  const customerId = await customerFor(db(), user);
+  // One subscribe at a time per user: concurrent taps or tabs get the same subscription.
+  return (await db().begin(async (tx) => {
+    await tx`select pg_advisory_xact_lock(hashtextextended(${`subscribe:${user.id}`}, 0))`;
+    await refuseIfEntitled(tx, user.id);
+
+    const existing = await stripe().subscriptions.list({
+      customer: customerId,
+      status: 'all',
+      limit: 100,
+      expand: ['data.latest_invoice.confirmation_secret', 'data.pending_setup_intent'],
+    });
+    const live = existing.data.find((s) => LIVE_STRIPE_STATUSES.has(s.status));
+    if (live) {
+      // Our webhook has not caught up yet, or a payment problem is being fixed in the portal.
+      throw new ApiError(409, 'already_subscribed', 'You already have a subscription on the web. Manage it from your account page.', {
+        store: 'stripe', manageWith: 'stripe_customer_portal', status: live.status,
+      });
+    }
+    const reusable = existing.data.find((s) => s.status === 'incomplete' && s.items.data.some((i) => i.price.id === price.id));
+    const subscription = reusable ?? await stripe().subscriptions.create({
+      customer: customerId,
+      items: [{ price: price.id }],
+      payment_behavior: 'default_incomplete',
+      payment_settings: { save_default_payment_method: 'on_subscription' },
+      expand: ['latest_invoice.confirmation_secret', 'pending_setup_intent'],
+      metadata: { supabase_user_id: user.id },
+    }, {
+      // Same key for the same attempt: a retried request cannot create a second subscription.
+      idempotencyKey: `subscription-create:${customerId}:${price.id}:${existing.data.length}`,
+    });
+
+    const secret = clientSecretOf(subscription);
+    if (!reusable) await recordCreated(tx, subscription, user.id);
+    return {
+      subscriptionId: subscription.id,
+      ...secret,
+      status: subscription.status,
+      amount: price.amount,
+      currency: price.currency,
+      interval: price.interval,
+    };
+  })) as SubscribeResponse;
+}
+
+async function refuseIfEntitled(tx: Sql | TransactionSql, userId: string): Promise<void> {
+  const [current] = await tx<{ store: string; manage_with: string; is_active: boolean }[]>`
+    select store, manage_with, is_active from public.subscriptions where user_id = ${userId}`;
+  if (!current?.is_active) return;
+  const where = current.store === 'app_store'
+    ? 'You are already subscribed through the App Store on your iPhone. Manage it in Settings › Apple ID › Subscriptions.'
+    : 'You are already subscribed on the web. Manage it from your account page.';
+  throw new ApiError(409, 'already_subscribed', where, { store: current.store, manageWith: current.manage_with });
+}
+
+async function customerFor(tx: Sql | TransactionSql, user: AuthenticatedUser): Promise<string> {
+  const [mapped] = await tx<{ stripe_customer_id: string }[]>`
+    select stripe_customer_id from billing.stripe_customers where user_id = ${user.id}`;
+  if (mapped) return mapped.stripe_customer_id;
+  const customer = await stripe().customers.create(
+    { email: user.email, metadata: { supabase_user_id: user.id } },
+    { idempotencyKey: `customer-create:${user.id}` },
+  );
+  await tx`select billing.link_stripe_customer(${user.id}, ${customer.id}, ${customer.livemode})`;
+  return customer.id;
+}
+
+function clientSecretOf(subscription: Stripe.Subscription): Pick<SubscribeResponse, 'intentType' | 'clientSecret'> {
+  const invoice = subscription.latest_invoice;
+  const paymentSecret = typeof invoice === 'object' && invoice ? invoice.confirmation_secret?.client_secret : undefined;
+  if (paymentSecret) return { intentType: 'payment', clientSecret: paymentSecret };
+  const setup = subscription.pending_setup_intent;
+  if (typeof setup === 'object' && setup?.client_secret) return { intentType: 'setup', clientSecret: setup.client_secret };
+  throw new Error(`Stripe returned subscription ${subscription.id} without a confirmation or setup secret`);
+}
+
+/** Show "processing" at once; the webhook brings every later state. */
+async function recordCreated(tx: TransactionSql, subscription: Stripe.Subscription, userId: string): Promise<void> {
+  await applySubscriptionUpdate(tx, subscriptionUpdateFromStripe(subscription, {
+    eventId: `subscribe:${subscription.id}`,
+    eventType: 'subscribe.created',
+    observedAt: new Date(),
+    userId,
+    gracePeriodDays: stripeConfig().gracePeriodDays,
+    refundedPeriodEnd: null,
+  }));
+}
+
+async function withStripe<T>(run: () => Promise<T>): Promise<T> {
+  try {
+    return await run();
+  } catch (error) {
+    if (isStripeUnavailable(error)) throw stripeUnavailable();
+    throw error;
+  }
+}
+
+async function withDependencies<T>(run: () => Promise<T>): Promise<T> {
+  try {
+    return await withStripe(run);
+  } catch (error) {
+    if (isDatabaseUnavailable(error)) throw databaseUnavailable();
+    throw error;
+  }
+}
+

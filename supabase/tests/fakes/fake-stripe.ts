@@ -1,0 +1,563 @@
+// FAKE Stripe API server, for tests and local runs only. Stripe's servers are out of reach here, so
+// this serves the few endpoints our code calls, with the object shapes of API version
+// 2026-10-28.endive (periods on subscription items, invoice.parent.subscription_details,
+// invoice.confirmation_secret, invoice payments), form-encoded requests, expansion of the paths we
+// use, and Idempotency-Key replay. Test controls drive the payment lifecycle the way Stripe would
+// (3-D Secure, declines, renewals, cancellations, refunds) and return the events Stripe would send.
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { randomBytes } from 'node:crypto';
+
+export const FAKE_STRIPE_API_VERSION = '2026-10-28.endive';
+const DAY = 86_400;
+
+type Obj = Record<string, any>; // deno-lint-ignore no-explicit-any
+
+export interface FakeStripeEvent {
+  id: string;
+  object: 'event';
+  api_version: string;
+  created: number;
+  data: { object: Obj; previous_attributes?: Obj };
+  livemode: false;
+  pending_webhooks: number;
+  request: { id: string | null; idempotency_key: string | null };
+  type: string;
+}
+
+export interface RecordedRequest {
+  method: string;
+  path: string;
+  params: Obj;
+  idempotencyKey: string | null;
+  stripeVersion: string | null;
+}
+
+function id(prefix: string): string {
+  return `${prefix}_${randomBytes(12).toString('base64url').replace(/[-_]/g, 'x')}`;
+}
+
+function clone<T>(value: T): T {
+  return structuredClone(value);
+}
+
+/** Parses Stripe's form encoding: a[b][0][c]=v → { a: { b: [ { c: 'v' } ] } }. */
+export function parseStripeForm(encoded: string): Obj {
+  const root: Obj = {};
+  for (const [rawKey, value] of new URLSearchParams(encoded)) {
+    const path = rawKey.replace(/\]/g, '').split('[');
+    let node: Obj = root;
+    path.forEach((segment, i) => {
+      const last = i === path.length - 1;
+      const nextIsIndex = !last && /^\d+$/.test(path[i + 1]);
+      const key = Array.isArray(node) ? Number(segment) : segment;
+      if (last) node[key as never] = value as never;
+      else node = (node[key as never] ??= (nextIsIndex ? [] : {}) as never) as Obj;
+    });
+  }
+  return root;
+}
+
+function list(data: Obj[], url: string): Obj {
+  return { object: 'list', data, has_more: false, url };
+}
+
+function stripeError(status: number, type: string, message: string, extra: Obj = {}) {
+  return { status, body: { error: { type, message, ...extra } } };
+}
+
+export class FakeStripe {
+  readonly customers = new Map<string, Obj>();
+  readonly products = new Map<string, Obj>();
+  readonly prices = new Map<string, Obj>();
+  readonly subscriptions = new Map<string, Obj>();
+  readonly invoices = new Map<string, Obj>();
+  readonly paymentIntents = new Map<string, Obj>();
+  readonly charges = new Map<string, Obj>();
+  readonly invoicePayments = new Map<string, Obj>();
+  readonly portalConfigurations = new Map<string, Obj>();
+  readonly requests: RecordedRequest[] = [];
+  /** While set, every API call fails as if Stripe were down (HTTP 503 api_error). */
+  unavailable = false;
+  /** Billing mode for new subscriptions: flexible (default since clover) schedules cancellation with cancel_at. */
+  billingMode: 'flexible' | 'classic' = 'flexible';
+  private readonly idempotent = new Map<string, { status: number; body: Obj }>();
+  private server?: Server;
+  private clock = Math.floor(Date.now() / 1000);
+  port = 0;
+
+  /** Stripe's clock for this fake (seconds); test controls move it forward. */
+  now(): number {
+    return this.clock;
+  }
+  advance(seconds: number): void {
+    this.clock += seconds;
+  }
+
+  async start(): Promise<this> {
+    this.server = createServer((req, res) => void this.handle(req, res));
+    await new Promise<void>((resolve) => this.server!.listen(0, '127.0.0.1', resolve));
+    this.port = (this.server.address() as { port: number }).port;
+    return this;
+  }
+
+  async stop(): Promise<void> {
+    await new Promise<void>((resolve) => (this.server ? this.server.close(() => resolve()) : resolve()));
+    this.server?.closeAllConnections?.();
+  }
+
+  /** Environment variables that point our Stripe client at this fake. */
+  env(): Record<string, string> {
+    return { STRIPE_SECRET_KEY: 'sk_test_fake', STRIPE_API_HOST: '127.0.0.1', STRIPE_API_PORT: String(this.port), STRIPE_API_PROTOCOL: 'http' };
+  }
+
+  // ---- fixtures -----------------------------------------------------------------------------
+
+  /** The product and $9.99/month price with its lookup key, as scripts/stripe-setup.ts creates them. */
+  seedPremiumPrice(lookupKey = 'premium_monthly', unitAmount = 999): Obj {
+    const product = this.createProduct({ name: 'Premium' });
+    return this.createPrice({ product: product.id, unit_amount: String(unitAmount), currency: 'usd', recurring: { interval: 'month' }, lookup_key: lookupKey });
+  }
+
+  // ---- HTTP ---------------------------------------------------------------------------------
+
+  private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const chunks: Buffer[] = [];
+    for await (const chunk of req) chunks.push(chunk as Buffer);
+    const url = new URL(req.url ?? '/', 'http://fake');
+    const params = req.method === 'GET' || req.method === 'DELETE' ? parseStripeForm(url.search.slice(1)) : parseStripeForm(Buffer.concat(chunks).toString());
+    const idempotencyKey = (req.headers['idempotency-key'] as string | undefined) ?? null;
+    this.requests.push({ method: req.method ?? '', path: url.pathname, params, idempotencyKey, stripeVersion: (req.headers['stripe-version'] as string) ?? null });
+
+    let result: { status: number; body: Obj };
+    if (this.unavailable) {
+      result = stripeError(503, 'api_error', 'Fake Stripe is unavailable');
+    } else if (!/^Bearer sk_test_/.test(req.headers.authorization ?? '')) {
+      result = stripeError(401, 'invalid_request_error', 'Invalid API Key provided');
+    } else {
+      const replayKey = idempotencyKey && req.method === 'POST' ? `${url.pathname}:${idempotencyKey}` : null;
+      const replay = replayKey ? this.idempotent.get(replayKey) : undefined;
+      if (replay) {
+        result = replay;
+      } else {
+        try {
+          result = { status: 200, body: this.route(req.method ?? 'GET', url.pathname, params) };
+        } catch (error) {
+          result = (error as { status?: number; body?: Obj }).status
+            ? (error as { status: number; body: Obj })
+            : stripeError(500, 'api_error', String(error));
+        }
+        if (replayKey && result.status < 500) this.idempotent.set(replayKey, result);
+      }
+    }
+    res.writeHead(result.status, { 'content-type': 'application/json', 'request-id': id('req') });
+    res.end(JSON.stringify(result.body));
+  }
+
+  private route(method: string, path: string, p: Obj): Obj {
+    const parts = path.split('/').filter(Boolean); // ['v1', resource, id?, action?]
+    const [, resource, objectId, action] = parts;
+    const key = `${method} ${resource}${objectId ? '/:id' : ''}${action ? `/${action}` : ''}`;
+    const expand: string[] = Object.values(p.expand ?? {});
+    switch (key) {
+      case 'POST customers':
+        return this.createCustomer(p);
+      case 'GET customers/:id':
+        return clone(this.must(this.customers, objectId, 'customer'));
+      case 'POST products':
+        return this.createProduct(p);
+      case 'GET products':
+        return list([...this.products.values()].filter((x) => p.active === undefined || String(x.active) === p.active).map(clone), '/v1/products');
+      case 'POST prices':
+        return this.createPrice(p);
+      case 'POST prices/:id':
+        return this.updatePrice(objectId, p);
+      case 'GET prices':
+        return list(this.listPrices(p).map((price) => (expand.includes('data.product') ? { ...clone(price), product: clone(this.products.get(price.product)) } : clone(price))), '/v1/prices');
+      case 'POST subscriptions':
+        return this.render(this.createSubscription(p), expand);
+      case 'GET subscriptions':
+        return list(
+          [...this.subscriptions.values()]
+            .filter((s) => !p.customer || s.customer === p.customer)
+            // Without a status filter Stripe lists every subscription that is not canceled.
+            .filter((s) => (p.status ? p.status === 'all' || s.status === p.status : s.status !== 'canceled'))
+            .map((s) => this.render(s, expand.map((e) => e.replace(/^data\./, '')))),
+          '/v1/subscriptions',
+        );
+      case 'GET subscriptions/:id':
+        return this.render(this.must(this.subscriptions, objectId, 'subscription'), expand);
+      case 'POST subscriptions/:id':
+        return this.render(this.updateSubscription(objectId, p), expand);
+      case 'DELETE subscriptions/:id':
+        return this.render(this.cancelSubscription(objectId).subscription, expand);
+      case 'GET invoices/:id':
+        return this.renderInvoice(this.must(this.invoices, objectId, 'invoice'), expand);
+      case 'GET invoice_payments': {
+        const matches = [...this.invoicePayments.values()].filter(
+          (ip) => (!p.invoice || ip.invoice === p.invoice) && (!p.payment?.payment_intent || ip.payment.payment_intent === p.payment.payment_intent),
+        );
+        return list(matches.map((ip) => (expand.includes('data.invoice') ? { ...clone(ip), invoice: this.renderInvoice(this.invoices.get(ip.invoice)!, []) } : clone(ip))), '/v1/invoice_payments');
+      }
+    }
+    if (resource === 'billing_portal' && objectId === 'configurations') {
+      if (method === 'GET' && !action) return list([...this.portalConfigurations.values()].map(clone), '/v1/billing_portal/configurations');
+      if (method === 'POST' && !action) return this.createPortalConfiguration(p);
+      if (method === 'POST' && action) return this.updatePortalConfiguration(action, p);
+    }
+    if (resource === 'billing_portal' && objectId === 'sessions' && method === 'POST') return this.createPortalSession(p);
+    throw stripeError(404, 'invalid_request_error', `Unrecognized request URL (${method}: ${path}). The fake serves only what this project calls.`);
+  }
+
+  private must(map: Map<string, Obj>, key: string, what: string): Obj {
+    const value = map.get(key);
+    if (!value) throw stripeError(404, 'invalid_request_error', `No such ${what}: '${key}'`, { code: 'resource_missing', param: 'id' });
+    return value;
+  }
+
+  // ---- resources ----------------------------------------------------------------------------
+
+  private createCustomer(p: Obj): Obj {
+    const customer = {
+      id: id('cus'), object: 'customer', address: null, balance: 0, created: this.now(), currency: null, default_source: null,
+      delinquent: false, description: p.description ?? null, email: p.email ?? null, invoice_prefix: randomBytes(4).toString('hex').toUpperCase(),
+      invoice_settings: { custom_fields: null, default_payment_method: null, footer: null, rendering_options: null },
+      livemode: false, metadata: p.metadata ?? {}, name: p.name ?? null, phone: null, preferred_locales: [], shipping: null,
+      tax_exempt: 'none', test_clock: null,
+    };
+    this.customers.set(customer.id, customer);
+    return clone(customer);
+  }
+
+  createProduct(p: Obj): Obj {
+    const product = {
+      id: id('prod'), object: 'product', active: p.active !== 'false', created: this.now(), default_price: null, description: p.description ?? null,
+      images: [], livemode: false, marketing_features: [], metadata: p.metadata ?? {}, name: p.name, package_dimensions: null,
+      shippable: null, statement_descriptor: null, tax_code: null, type: 'service', unit_label: null, updated: this.now(), url: null,
+    };
+    this.products.set(product.id, product);
+    return clone(product);
+  }
+
+  createPrice(p: Obj): Obj {
+    let productId = p.product;
+    if (!productId && p.product_data) productId = this.createProduct(p.product_data).id;
+    this.must(this.products, productId, 'product');
+    if (p.lookup_key) {
+      const holder = [...this.prices.values()].find((x) => x.lookup_key === p.lookup_key);
+      if (holder && p.transfer_lookup_key !== 'true') {
+        throw stripeError(400, 'invalid_request_error', `A price (\`${holder.id}\`) already uses that lookup key.`, { code: 'lookup_key_exists', param: 'lookup_key' });
+      }
+      if (holder) holder.lookup_key = null;
+    }
+    const unitAmount = Number(p.unit_amount);
+    const price = {
+      id: id('price'), object: 'price', active: p.active !== 'false', billing_scheme: 'per_unit', created: this.now(), currency: p.currency,
+      custom_unit_amount: null, livemode: false, lookup_key: p.lookup_key ?? null, metadata: p.metadata ?? {}, nickname: p.nickname ?? null,
+      product: productId,
+      recurring: p.recurring ? { interval: p.recurring.interval, interval_count: Number(p.recurring.interval_count ?? 1), meter: null, trial_period_days: null, usage_type: 'licensed' } : null,
+      tax_behavior: p.tax_behavior ?? 'unspecified', tiers_mode: null, transform_quantity: null, type: p.recurring ? 'recurring' : 'one_time',
+      unit_amount: unitAmount, unit_amount_decimal: String(unitAmount),
+    };
+    this.prices.set(price.id, price);
+    return clone(price);
+  }
+
+  private updatePrice(priceId: string, p: Obj): Obj {
+    const price = this.must(this.prices, priceId, 'price');
+    if (p.active !== undefined) price.active = p.active === 'true';
+    if (p.lookup_key !== undefined) {
+      const holder = [...this.prices.values()].find((x) => x.lookup_key === p.lookup_key && x.id !== priceId);
+      if (holder && p.transfer_lookup_key !== 'true') throw stripeError(400, 'invalid_request_error', 'lookup key in use', { code: 'lookup_key_exists' });
+      if (holder) holder.lookup_key = null;
+      price.lookup_key = p.lookup_key;
+    }
+    return clone(price);
+  }
+
+  private listPrices(p: Obj): Obj[] {
+    const keys: string[] = Object.values(p.lookup_keys ?? {});
+    return [...this.prices.values()]
+      .filter((price) => keys.length === 0 || keys.includes(price.lookup_key))
+      .filter((price) => p.active === undefined || String(price.active) === p.active)
+      .filter((price) => !p.product || price.product === p.product);
+  }
+
+  private createSubscription(p: Obj): Obj {
+    const customer = this.must(this.customers, p.customer, 'customer');
+    const price = this.must(this.prices, p.items?.[0]?.price, 'price');
+    if (p.payment_behavior !== 'default_incomplete') {
+      throw stripeError(400, 'invalid_request_error', 'This fake only supports payment_behavior=default_incomplete');
+    }
+    const start = this.now();
+    const subId = id('sub');
+    const item = this.subscriptionItem(subId, price, start);
+    const sub: Obj = {
+      id: subId, object: 'subscription', application: null, application_fee_percent: null,
+      automatic_tax: { disabled_reason: null, enabled: false, liability: null }, billing_cycle_anchor: start,
+      billing_mode: { type: this.billingMode, ...(this.billingMode === 'flexible' ? { flexible: { proration_discounts: 'included' } } : {}), updated_at: start },
+      billing_thresholds: null, cancel_at: null, cancel_at_period_end: false, canceled_at: null,
+      cancellation_details: { comment: null, feedback: null, reason: null }, collection_method: 'charge_automatically',
+      created: start, currency: price.currency, customer: customer.id, customer_account: null, days_until_due: null,
+      default_payment_method: null, default_source: null, default_tax_rates: [], description: null, discounts: [], ended_at: null,
+      invoice_settings: { account_tax_ids: null, issuer: { type: 'self' } },
+      items: { object: 'list', data: [item], has_more: false, total_count: 1, url: `/v1/subscription_items?subscription=${subId}` },
+      latest_invoice: null, livemode: false, metadata: p.metadata ?? {}, next_pending_invoice_item_invoice: null, on_behalf_of: null,
+      pause_collection: null,
+      payment_settings: { payment_method_options: null, payment_method_types: null, save_default_payment_method: p.payment_settings?.save_default_payment_method ?? 'off' },
+      pending_invoice_item_interval: null, pending_setup_intent: null, pending_update: null, schedule: null, start_date: start,
+      status: 'incomplete', test_clock: null, transfer_data: null, trial_end: null, trial_settings: { end_behavior: { missing_payment_method: 'create_invoice' } }, trial_start: null,
+    };
+    this.subscriptions.set(sub.id, sub);
+    sub.latest_invoice = this.createInvoice(sub, 'subscription_create').id;
+    return sub;
+  }
+
+  private subscriptionItem(subId: string, price: Obj, start: number): Obj {
+    return {
+      id: id('si'), object: 'subscription_item', billing_thresholds: null, created: start,
+      current_period_end: start + 30 * DAY, current_period_start: start, current_trial: null, discounts: [], metadata: {},
+      plan: { id: price.id, object: 'plan', active: true, amount: price.unit_amount, amount_decimal: String(price.unit_amount), billing_scheme: 'per_unit', created: price.created, currency: price.currency, interval: price.recurring.interval, interval_count: 1, livemode: false, metadata: {}, meter: null, nickname: null, product: price.product, tiers_mode: null, transform_usage: null, trial_period_days: null, usage_type: 'licensed' },
+      price: clone(price), quantity: 1, subscription: subId, tax_rates: [],
+    };
+  }
+
+  private createInvoice(sub: Obj, billingReason: string): Obj {
+    const item = sub.items.data[0];
+    const amount = item.price.unit_amount;
+    const invoiceId = id('in');
+    const pi = {
+      id: id('pi'), object: 'payment_intent', amount, amount_capturable: 0, amount_received: 0, canceled_at: null,
+      capture_method: 'automatic_async', client_secret: '', confirmation_method: 'automatic', created: this.now(), currency: sub.currency,
+      customer: sub.customer, description: 'Subscription creation', last_payment_error: null, latest_charge: null, livemode: false,
+      metadata: {}, next_action: null, payment_method: null, status: 'requires_payment_method',
+    };
+    pi.client_secret = `${pi.id}_secret_${randomBytes(12).toString('hex')}`;
+    this.paymentIntents.set(pi.id, pi);
+    const invoice: Obj = {
+      id: invoiceId, object: 'invoice', account_country: 'US', account_name: 'Fake Stripe Account', amount_due: amount, amount_overpaid: 0,
+      amount_paid: 0, amount_remaining: amount, amount_shipping: 0, attempt_count: 0, attempted: false, auto_advance: true,
+      billing_reason: billingReason, collection_method: 'charge_automatically', created: this.now(), currency: sub.currency,
+      customer: sub.customer, customer_email: this.customers.get(sub.customer)?.email ?? null, description: null,
+      hosted_invoice_url: `https://invoice.stripe.com/i/fake/${invoiceId}`, last_finalization_error: null,
+      lines: {
+        object: 'list', has_more: false, url: `/v1/invoices/${invoiceId}/lines`,
+        data: [{
+          id: id('il'), object: 'line_item', amount, currency: sub.currency, description: `1 × ${item.price.product}`, discount_amounts: [],
+          discountable: true, discounts: [], invoice: invoiceId, livemode: false, metadata: {},
+          parent: { invoice_item_details: null, subscription_item_details: { invoice_item: null, proration: false, proration_details: { credited_items: null }, subscription: sub.id, subscription_item: item.id }, type: 'subscription_item_details' },
+          period: { end: item.current_period_end, start: item.current_period_start },
+          pretax_credit_amounts: [], pricing: { price_details: { price: item.price.id, product: item.price.product }, type: 'price_details', unit_amount_decimal: String(amount) },
+          quantity: 1, subscription: sub.id, taxes: [],
+        }],
+      },
+      livemode: false, metadata: {}, next_payment_attempt: null, number: `FAKE-${this.invoices.size + 1}`,
+      parent: { quote_details: null, subscription_details: { metadata: clone(sub.metadata), subscription: sub.id }, type: 'subscription_details' },
+      period_end: item.current_period_start, period_start: item.current_period_start,
+      status: 'open', status_transitions: { finalized_at: this.now(), marked_uncollectible_at: null, paid_at: null, voided_at: null },
+      subtotal: amount, total: amount,
+      // internal, removed when rendered
+      _payment_intent: pi.id,
+    };
+    this.invoices.set(invoiceId, invoice);
+    return invoice;
+  }
+
+  private renderInvoice(invoice: Obj, expand: string[]): Obj {
+    const { _payment_intent, ...visible } = clone(invoice);
+    if (expand.includes('confirmation_secret') && invoice.status === 'open') {
+      visible.confirmation_secret = { client_secret: this.paymentIntents.get(_payment_intent)!.client_secret, type: 'payment_intent' };
+    } else if (expand.includes('confirmation_secret')) {
+      visible.confirmation_secret = null;
+    }
+    return visible;
+  }
+
+  private render(sub: Obj, expand: string[]): Obj {
+    const out = clone(sub);
+    const invoiceExpands = expand.filter((e) => e.startsWith('latest_invoice')).map((e) => e.replace(/^latest_invoice\.?/, ''));
+    if (invoiceExpands.length && sub.latest_invoice) out.latest_invoice = this.renderInvoice(this.invoices.get(sub.latest_invoice)!, invoiceExpands);
+    return out;
+  }
+
+  private updateSubscription(subId: string, p: Obj): Obj {
+    const sub = this.must(this.subscriptions, subId, 'subscription');
+    if (sub.status === 'canceled') throw stripeError(400, 'invalid_request_error', 'A canceled subscription can only update its cancellation_details and metadata.');
+    if (p.cancel_at_period_end !== undefined) {
+      sub.cancel_at_period_end = p.cancel_at_period_end === 'true';
+      sub.canceled_at = sub.cancel_at_period_end ? this.now() : null;
+    }
+    if (p.metadata) sub.metadata = { ...sub.metadata, ...p.metadata };
+    return sub;
+  }
+
+  private cancelSubscription(subId: string): { subscription: Obj } {
+    const sub = this.must(this.subscriptions, subId, 'subscription');
+    sub.status = 'canceled';
+    sub.canceled_at = sub.canceled_at ?? this.now();
+    sub.ended_at = this.now();
+    sub.cancellation_details = { comment: null, feedback: null, reason: 'cancellation_requested' };
+    return { subscription: sub };
+  }
+
+  private createPortalSession(p: Obj): Obj {
+    this.must(this.customers, p.customer, 'customer');
+    return {
+      id: id('bps'), object: 'billing_portal.session', configuration: [...this.portalConfigurations.keys()][0] ?? id('bpc'),
+      created: this.now(), customer: p.customer, flow: null, livemode: false, locale: p.locale ?? null, on_behalf_of: null,
+      return_url: p.return_url ?? null, url: `https://billing.stripe.com/p/session/test_${randomBytes(16).toString('hex')}`,
+    };
+  }
+
+  private createPortalConfiguration(p: Obj): Obj {
+    const config = {
+      id: id('bpc'), object: 'billing_portal.configuration', active: true, application: null,
+      business_profile: p.business_profile ?? { headline: null, privacy_policy_url: null, terms_of_service_url: null },
+      created: this.now(), default_return_url: p.default_return_url ?? null, features: p.features ?? {},
+      is_default: this.portalConfigurations.size === 0, livemode: false, login_page: { enabled: false, url: null },
+      metadata: p.metadata ?? {}, name: p.name ?? null, updated: this.now(),
+    };
+    this.portalConfigurations.set(config.id, config);
+    return clone(config);
+  }
+
+  private updatePortalConfiguration(configId: string, p: Obj): Obj {
+    const config = this.must(this.portalConfigurations, configId, 'billing_portal.configuration');
+    Object.assign(config, { ...p, updated: this.now() });
+    return clone(config);
+  }
+
+  // ---- lifecycle controls (what a customer, the bank or Stripe's clock would do) --------------
+
+  event(type: string, object: Obj, previousAttributes?: Obj): FakeStripeEvent {
+    const data: FakeStripeEvent['data'] = { object: type.startsWith('invoice.') ? this.renderInvoice(object, []) : clone(object) };
+    if (previousAttributes) data.previous_attributes = previousAttributes;
+    return {
+      id: id('evt'), object: 'event', api_version: FAKE_STRIPE_API_VERSION, created: this.now(), data, livemode: false,
+      pending_webhooks: 1, request: { id: null, idempotency_key: null }, type,
+    };
+  }
+
+  /** The customer submits the payment form for the first invoice. */
+  payFirstInvoice(subId: string, outcome: 'succeeded' | 'requires_action' | 'declined'): FakeStripeEvent[] {
+    const sub = this.must(this.subscriptions, subId, 'subscription');
+    const invoice = this.invoices.get(sub.latest_invoice)!;
+    const pi = this.paymentIntents.get(invoice._payment_intent)!;
+    invoice.attempt_count += 1;
+    invoice.attempted = true;
+    if (outcome === 'requires_action') {
+      pi.status = 'requires_action';
+      pi.next_action = { type: 'use_stripe_sdk', use_stripe_sdk: { type: 'three_d_secure_redirect' } };
+      return [this.event('invoice.payment_action_required', invoice)];
+    }
+    if (outcome === 'declined') {
+      pi.status = 'requires_payment_method';
+      pi.last_payment_error = { code: 'card_declined', decline_code: 'generic_decline', message: 'Your card was declined.', type: 'card_error' };
+      return [this.event('invoice.payment_failed', invoice)];
+    }
+    return this.settleInvoice(sub, invoice, 'active');
+  }
+
+  private settleInvoice(sub: Obj, invoice: Obj, statusAfter: string): FakeStripeEvent[] {
+    const pi = this.paymentIntents.get(invoice._payment_intent)!;
+    const charge = {
+      id: id('ch'), object: 'charge', amount: pi.amount, amount_captured: pi.amount, amount_refunded: 0, balance_transaction: id('txn'),
+      billing_details: { address: null, email: null, name: null, phone: null }, captured: true, created: this.now(), currency: pi.currency,
+      customer: pi.customer, description: pi.description, disputed: false, failure_code: null, failure_message: null, livemode: false,
+      metadata: {}, outcome: { network_status: 'approved_by_network', reason: null, risk_level: 'normal', seller_message: 'Payment complete.', type: 'authorized' },
+      paid: true, payment_intent: pi.id, payment_method: id('pm'), receipt_url: null, refunded: false, refunds: null, status: 'succeeded',
+    };
+    this.charges.set(charge.id, charge);
+    Object.assign(pi, { status: 'succeeded', amount_received: pi.amount, latest_charge: charge.id, last_payment_error: null, next_action: null });
+    Object.assign(invoice, { status: 'paid', amount_paid: invoice.amount_due, amount_remaining: 0, attempted: true });
+    invoice.status_transitions.paid_at = this.now();
+    const payment = {
+      id: id('inpay'), object: 'invoice_payment', amount_paid: invoice.amount_due, amount_requested: invoice.amount_due, created: this.now(),
+      currency: invoice.currency, invoice: invoice.id, is_default: true, livemode: false,
+      payment: { payment_intent: pi.id, type: 'payment_intent' }, status: 'paid', status_transitions: { canceled_at: null, paid_at: this.now() },
+    };
+    this.invoicePayments.set(payment.id, payment);
+    const previous = { status: sub.status };
+    sub.status = statusAfter;
+    sub.default_payment_method = charge.payment_method;
+    return [this.event('invoice.paid', invoice), this.event('customer.subscription.updated', sub, previous)];
+  }
+
+  /** Stripe's clock reaches the period end: the period moves on and the renewal invoice is charged. */
+  renew(subId: string, outcome: 'succeeded' | 'failed'): FakeStripeEvent[] {
+    const sub = this.must(this.subscriptions, subId, 'subscription');
+    const item = sub.items.data[0];
+    this.clock = Math.max(this.clock, item.current_period_end) + 60;
+    const previous = { items: clone(sub.items) };
+    item.current_period_start = item.current_period_end;
+    item.current_period_end = item.current_period_start + 30 * DAY;
+    const invoice = this.createInvoice(sub, 'subscription_cycle');
+    sub.latest_invoice = invoice.id;
+    const periodEvent = this.event('customer.subscription.updated', sub, previous);
+    if (outcome === 'succeeded') return [periodEvent, ...this.settleInvoice(sub, invoice, 'active')];
+    invoice.attempt_count += 1;
+    invoice.attempted = true;
+    invoice.next_payment_attempt = this.now() + 3 * DAY;
+    const pi = this.paymentIntents.get(invoice._payment_intent)!;
+    pi.last_payment_error = { code: 'card_declined', decline_code: 'insufficient_funds', message: 'Your card has insufficient funds.', type: 'card_error' };
+    sub.status = 'past_due';
+    return [periodEvent, this.event('invoice.payment_failed', invoice), this.event('customer.subscription.updated', sub, { status: 'active' })];
+  }
+
+  /** A retry (or the customer updating their card) pays the open renewal invoice. */
+  recover(subId: string): FakeStripeEvent[] {
+    const sub = this.must(this.subscriptions, subId, 'subscription');
+    this.advance(2 * DAY);
+    return this.settleInvoice(sub, this.invoices.get(sub.latest_invoice)!, 'active');
+  }
+
+  /** The customer cancels in the portal: at period end. */
+  scheduleCancellation(subId: string): FakeStripeEvent[] {
+    const sub = this.must(this.subscriptions, subId, 'subscription');
+    this.advance(DAY);
+    const previous = { cancel_at: sub.cancel_at, cancel_at_period_end: sub.cancel_at_period_end, canceled_at: sub.canceled_at };
+    if (sub.billing_mode.type === 'flexible') sub.cancel_at = sub.items.data[0].current_period_end;
+    else sub.cancel_at_period_end = true;
+    sub.canceled_at = this.now();
+    sub.cancellation_details = { comment: null, feedback: null, reason: 'cancellation_requested' };
+    return [this.event('customer.subscription.updated', sub, previous)];
+  }
+
+  /** The scheduled end arrives, or the merchant cancels now. */
+  endSubscription(subId: string, when: 'period_end' | 'now'): FakeStripeEvent[] {
+    const sub = this.must(this.subscriptions, subId, 'subscription');
+    if (when === 'period_end') this.clock = Math.max(this.clock, sub.items.data[0].current_period_end);
+    else this.advance(60);
+    this.cancelSubscription(subId);
+    return [this.event('customer.subscription.deleted', sub)];
+  }
+
+  /** Refunds the charge that paid the subscription's latest invoice (fully unless an amount is given). */
+  refundLatestInvoice(subId: string, amount?: number): FakeStripeEvent[] {
+    const sub = this.must(this.subscriptions, subId, 'subscription');
+    const invoice = this.invoices.get(sub.latest_invoice)!;
+    const charge = this.charges.get(this.paymentIntents.get(invoice._payment_intent)!.latest_charge)!;
+    this.advance(3600);
+    const previous = { amount_refunded: charge.amount_refunded, refunded: charge.refunded };
+    charge.amount_refunded = Math.min(charge.amount, charge.amount_refunded + (amount ?? charge.amount));
+    charge.refunded = charge.amount_refunded === charge.amount;
+    return [this.event('charge.refunded', charge, previous)];
+  }
+
+  /** The merchant deletes the customer: Stripe cancels its subscriptions too. */
+  deleteCustomer(customerId: string): FakeStripeEvent[] {
+    const customer = this.must(this.customers, customerId, 'customer');
+    this.advance(60);
+    const events = [...this.subscriptions.values()]
+      .filter((s) => s.customer === customerId && s.status !== 'canceled')
+      .map((s) => {
+        this.cancelSubscription(s.id);
+        return this.event('customer.subscription.deleted', s);
+      });
+    this.customers.delete(customerId);
+    return [this.event('customer.deleted', customer), ...events];
+  }
+
+  requestsTo(method: string, pathPrefix: string): RecordedRequest[] {
+    return this.requests.filter((r) => r.method === method && r.path.startsWith(pathPrefix));
+  }
+}

@@ -1,0 +1,54 @@
+// Supabase-shaped access tokens for tests: ES256 signed by a test key published as an inline JWKS
+// (what SUPABASE_JWKS carries), or HS256 with a legacy JWT secret.
+import { randomBytes, randomUUID } from 'node:crypto';
+import { exportJWK, generateKeyPair, SignJWT, type CryptoKey } from 'jose';
+
+export const TEST_SUPABASE_URL = 'http://127.0.0.1:54321';
+export const TEST_ISSUER = `${TEST_SUPABASE_URL}/auth/v1`;
+
+export interface TestSigner {
+  jwks: string;
+  legacySecret: string;
+  token(userId: string, options?: TokenOptions): Promise<string>;
+}
+
+export interface TokenOptions {
+  email?: string;
+  role?: string;
+  expiresInSeconds?: number;
+  issuer?: string;
+  audience?: string;
+  legacy?: boolean;
+  /** Sign with a key the project does not know. */
+  foreignKey?: boolean;
+}
+
+export async function createTestSigner(): Promise<TestSigner> {
+  const kid = randomUUID();
+  const { publicKey, privateKey } = await generateKeyPair('ES256', { extractable: true });
+  const foreign = await generateKeyPair('ES256');
+  const jwk = { ...(await exportJWK(publicKey)), kid, alg: 'ES256', use: 'sig' };
+  const legacySecret = randomBytes(32).toString('base64');
+  return {
+    jwks: JSON.stringify({ keys: [jwk] }),
+    legacySecret,
+    async token(userId, o = {}) {
+      const now = Math.floor(Date.now() / 1000);
+      const jwt = new SignJWT({
+        role: o.role ?? 'authenticated',
+        email: o.email ?? `${userId.slice(0, 8)}@example.test`,
+        aal: 'aal1',
+        session_id: randomUUID(),
+        is_anonymous: false,
+      })
+        .setSubject(userId)
+        .setIssuer(o.issuer ?? TEST_ISSUER)
+        .setAudience(o.audience ?? 'authenticated')
+        .setIssuedAt(now)
+        .setExpirationTime(now + (o.expiresInSeconds ?? 3600));
+      if (o.legacy) return jwt.setProtectedHeader({ alg: 'HS256', typ: 'JWT' }).sign(new TextEncoder().encode(legacySecret));
+      const key: CryptoKey = o.foreignKey ? foreign.privateKey : privateKey;
+      return jwt.setProtectedHeader({ alg: 'ES256', kid, typ: 'JWT' }).sign(key);
+    },
+  };
+}

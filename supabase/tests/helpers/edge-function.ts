@@ -1,0 +1,56 @@
+// Runs one real edge function (supabase/functions/<name>/index.ts) under Deno, with its own
+// deno.json, resolving npm packages from the project's node_modules, on a free loopback port.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { join } from 'node:path';
+import { freePort } from '../../../scripts/lib/local-postgres.ts';
+import { repoRoot } from '../../../scripts/lib/supabase-compat.ts';
+
+export interface RunningFunction {
+  url: string;
+  logs(): string;
+  stop(): Promise<void>;
+}
+
+export const denoBin = join(repoRoot, 'node_modules', '.bin', 'deno');
+
+export function denoRunArgs(name: string): string[] {
+  const dir = join(repoRoot, 'supabase', 'functions', name);
+  return ['run', '--config', join(dir, 'deno.json'), '--node-modules-dir=manual', '--allow-net', '--allow-env', '--allow-read', '--no-prompt', join(dir, 'index.ts')];
+}
+
+export async function startEdgeFunction(name: string, env: Record<string, string>): Promise<RunningFunction> {
+  const port = await freePort();
+  const child: ChildProcess = spawn(denoBin, denoRunArgs(name), {
+    cwd: repoRoot,
+    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp', DENO_NO_UPDATE_CHECK: '1', ...env, DENO_SERVE_ADDRESS: `tcp:127.0.0.1:${port}` },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let output = '';
+  child.stdout!.on('data', (c) => (output += c));
+  child.stderr!.on('data', (c) => (output += c));
+  await new Promise<void>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`${name} did not start:\n${output}`)), 30_000);
+    const check = () => {
+      if (output.includes('Listening on')) {
+        clearTimeout(timer);
+        resolve();
+      }
+    };
+    child.stdout!.on('data', check);
+    child.stderr!.on('data', check);
+    child.on('exit', (code) => {
+      clearTimeout(timer);
+      reject(new Error(`${name} exited with ${code}:\n${output}`));
+    });
+  });
+  return {
+    url: `http://127.0.0.1:${port}`,
+    logs: () => output,
+    async stop() {
+      if (child.exitCode !== null) return;
+      const exited = new Promise((resolve) => child.on('exit', resolve));
+      child.kill('SIGTERM');
+      await exited;
+    },
+  };
+}
