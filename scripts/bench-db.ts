@@ -17,7 +17,7 @@ import { join } from 'node:path';
 import { randomUUID } from 'node:crypto';
 import postgres, { type Sql } from 'postgres';
 import { startLocalPostgres } from './lib/local-postgres.ts';
-import { bootstrapSupabaseCompat, pushMigrations, repoRoot } from './lib/supabase-compat.ts';
+import { prepareMigratedDatabase, repoRoot } from './lib/supabase-compat.ts';
 import { applySubscriptionUpdate, type SubscriptionUpdate } from '../supabase/functions/_shared/billing-db.ts';
 
 const args = process.argv.slice(2);
@@ -198,11 +198,9 @@ async function main() {
   const passwords = { postgres: randomUUID(), authenticator: randomUUID() };
   try {
     log(`Postgres 17 on port ${pg.port}`);
-    await bootstrapSupabaseCompat(pg.adminUrl, passwords);
-    const dbUrl = pg.urlFor('postgres', 'postgres', passwords.postgres);
-    await pushMigrations(dbUrl);
+    const { url: dbUrl, authenticatorUrl } = await prepareMigratedDatabase(pg, 'postgres', passwords);
     const owner = postgres(dbUrl, { max: 1, onnotice: () => {} });
-    const api = postgres(pg.urlFor('postgres', 'authenticator', passwords.authenticator), { max: 1, onnotice: () => {} });
+    const api = postgres(authenticatorUrl, { max: 1, onnotice: () => {} });
 
     const seedStart = process.hrtime.bigint();
     await seed(owner);

@@ -1,13 +1,12 @@
 // `npm test`: one embedded Postgres 17 for the whole run, prepared once as a template database
 // (Supabase bootstrap + migrations through the real CLI); each test file clones it. Postgres is
 // stopped when the run ends, whether the tests pass, fail or are interrupted.
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { readdir } from 'node:fs/promises';
 import { join, relative } from 'node:path';
-import postgres from 'postgres';
 import { startLocalPostgres } from './lib/local-postgres.ts';
-import { bootstrapSupabaseCompat, pushMigrations, repoRoot } from './lib/supabase-compat.ts';
+import { prepareMigratedDatabase, repoRoot } from './lib/supabase-compat.ts';
 
 const TEMPLATE_DB = 'app_template';
 
@@ -19,6 +18,20 @@ async function findTests(dir: string): Promise<string[]> {
     .sort();
 }
 
+/** `deno check` every edge function with its own deno.json, as the Supabase CLI would bundle it. */
+async function typecheckEdgeFunctions(): Promise<void> {
+  const functionsDir = join(repoRoot, 'supabase', 'functions');
+  const names = (await readdir(functionsDir, { withFileTypes: true })).filter((d) => d.isDirectory() && !d.name.startsWith('_')).map((d) => d.name);
+  for (const name of names) {
+    const dir = join(functionsDir, name);
+    const result = spawnSync(join(repoRoot, 'node_modules', '.bin', 'deno'),
+      ['check', '--quiet', '--config', join(dir, 'deno.json'), '--node-modules-dir=manual', join(dir, 'index.ts')],
+      { cwd: repoRoot, encoding: 'utf8', env: { ...process.env, NO_COLOR: '1' } });
+    if (result.status !== 0) throw new Error(`deno check failed for ${name}:\n${result.stdout}${result.stderr}`);
+  }
+  console.log(`deno check: ${names.length} edge functions type-check.`);
+}
+
 async function main(): Promise<number> {
   const filters = process.argv.slice(2);
   const all = await findTests(join(repoRoot, 'supabase', 'tests'));
@@ -28,6 +41,8 @@ async function main(): Promise<number> {
     return 1;
   }
 
+  await typecheckEdgeFunctions();
+
   const passwords = { postgres: randomBytes(12).toString('hex'), authenticator: randomBytes(12).toString('hex') };
   const pg = await startLocalPostgres({ unsafeFast: true });
   const stopOnSignal = (signal: NodeJS.Signals) => {
@@ -36,11 +51,7 @@ async function main(): Promise<number> {
   process.once('SIGINT', stopOnSignal);
   process.once('SIGTERM', stopOnSignal);
   try {
-    const admin = postgres(pg.adminUrl, { max: 1, onnotice: () => {} });
-    await admin.unsafe(`create database ${TEMPLATE_DB}`);
-    await admin.end();
-    await bootstrapSupabaseCompat(pg.urlFor(TEMPLATE_DB, 'supabase_admin', pg.password), passwords);
-    await pushMigrations(pg.urlFor(TEMPLATE_DB, 'postgres', passwords.postgres));
+    await prepareMigratedDatabase(pg, TEMPLATE_DB, passwords);
     console.log(`Postgres 17 on 127.0.0.1:${pg.port}; template database ${TEMPLATE_DB} migrated.`);
 
     const child = spawn(process.execPath, ['--import', 'tsx', '--test', '--test-concurrency=2', ...files], {

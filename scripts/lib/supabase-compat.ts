@@ -56,3 +56,30 @@ export async function pushMigrations(dbUrl: string): Promise<string> {
 function literal(value: string): string {
   return `'${value.replaceAll("'", "''")}'`;
 }
+
+export interface MigratedDatabase {
+  /** As `postgres`, the role edge functions use (SUPABASE_DB_URL). */
+  url: string;
+  /** As `authenticator`, the role PostgREST connects as. */
+  authenticatorUrl: string;
+}
+
+/** Creates `database` on a local cluster (unless it is `postgres`), bootstraps it and pushes migrations. */
+export async function prepareMigratedDatabase(
+  pg: { adminUrl: string; password: string; urlFor(db: string, user: string, pw: string): string },
+  database: string,
+  passwords: { postgres: string; authenticator: string },
+): Promise<MigratedDatabase> {
+  if (database !== 'postgres') {
+    const admin = postgres(pg.adminUrl, { max: 1, onnotice: () => {} });
+    try {
+      await admin.unsafe(`create database ${database}`);
+    } finally {
+      await admin.end();
+    }
+  }
+  await bootstrapSupabaseCompat(pg.urlFor(database, 'supabase_admin', pg.password), passwords);
+  const url = pg.urlFor(database, 'postgres', passwords.postgres);
+  await pushMigrations(url);
+  return { url, authenticatorUrl: pg.urlFor(database, 'authenticator', passwords.authenticator) };
+}

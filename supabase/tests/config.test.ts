@@ -69,3 +69,22 @@ test('every variable the config reads from env is documented in .env.example', a
     assert.match(example, new RegExp(`^${name}=`, 'm'), `${name} missing from .env.example`);
   }
 });
+
+test('every edge function is declared, verifies JWTs itself, and pins the same npm versions as package.json', async () => {
+  const { readdir } = await import('node:fs/promises');
+  const config = await load();
+  const pkg = JSON.parse(await readFile(join(repoRoot, 'package.json'), 'utf8'));
+  const versions: Record<string, string> = { ...pkg.dependencies, ...pkg.devDependencies };
+  const dirs = (await readdir(join(repoRoot, 'supabase', 'functions'), { withFileTypes: true }))
+    .filter((d) => d.isDirectory() && !d.name.startsWith('_'))
+    .map((d) => d.name);
+  assert.ok(dirs.length >= 3);
+  assert.deepEqual(Object.keys(config.functions).sort(), [...dirs].sort());
+  for (const name of dirs) {
+    assert.equal(config.functions[name].verify_jwt, false, name);
+    const deno = JSON.parse(await readFile(join(repoRoot, 'supabase', 'functions', name, 'deno.json'), 'utf8'));
+    for (const [specifier, target] of Object.entries(deno.imports as Record<string, string>)) {
+      assert.equal(target, `npm:${specifier}@${versions[specifier]}`, `${name}/deno.json ${specifier}`);
+    }
+  }
+});

@@ -37,6 +37,8 @@ export interface StripeConfig {
   priceLookupKey: string;
   /** Days a Stripe subscription keeps access while Stripe retries a failed renewal (0: none). */
   gracePeriodDays: number;
+  /** Customer portal configuration (scripts/stripe-setup.ts prints it); Stripe's default when unset. */
+  portalConfigurationId?: string;
   /** Only for local fakes and tests; unset in production. */
   api?: { host: string; port: number; protocol: 'http' | 'https' };
 }
@@ -52,6 +54,7 @@ export const stripeConfig = once((): StripeConfig => {
     secretKey,
     priceLookupKey: readEnv('STRIPE_PRICE_LOOKUP_KEY') ?? 'premium_monthly',
     gracePeriodDays: optionalInt('STRIPE_GRACE_PERIOD_DAYS', 7, 0, 60),
+    portalConfigurationId: readEnv('STRIPE_PORTAL_CONFIGURATION'),
     api: host ? { host, port: optionalInt('STRIPE_API_PORT', protocol === 'http' ? 80 : 443, 1, 65535), protocol } : undefined,
   };
 });

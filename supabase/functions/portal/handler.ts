@@ -1,7 +1,7 @@
 // POST /functions/v1/portal — (signed-in) a Stripe customer portal session to manage or cancel the
 // web subscription. The return URL must be on one of our web origins.
 import { authenticate } from '../_shared/auth.ts';
-import { webConfig } from '../_shared/config.ts';
+import { stripeConfig, webConfig } from '../_shared/config.ts';
 import { databaseUnavailable, db, isDatabaseUnavailable } from '../_shared/db.ts';
 import { ApiError, corsHeaders, isOriginAllowed, json, readJsonObject, respond } from '../_shared/http.ts';
 import { isStripeUnavailable, stripe, stripeUnavailable } from '../_shared/stripe-client.ts';
@@ -31,7 +31,8 @@ export function handlePortal(req: Request): Promise<Response> {
     if (!customerId) throw new ApiError(404, 'no_billing_account', 'You have no web billing account yet: subscribe first');
 
     try {
-      const session = await stripe().billingPortal.sessions.create({ customer: customerId, return_url: returnUrl });
+      const configuration = stripeConfig().portalConfigurationId;
+      const session = await stripe().billingPortal.sessions.create({ customer: customerId, return_url: returnUrl, ...(configuration ? { configuration } : {}) });
       return json(200, { url: session.url }, headers);
     } catch (error) {
       throw isStripeUnavailable(error) ? stripeUnavailable() : error;

@@ -1,0 +1,178 @@
+// Benchmark: the real stripe-webhook function under Deno, on loopback, with concurrent senders.
+//
+//   npm run bench:webhook                          # 200 events/s for 20 s, then max throughput
+//   npm run bench:webhook -- --rate 300 --seconds 30 --subscriptions 400
+//
+// Everything runs on this machine: embedded Postgres 17 (migrated), the FAKE Stripe API (the
+// function retrieves each subscription from it, as it would from Stripe), the function under Deno,
+// and the load generator. Each event is signed with Stripe's real scheme before the clock starts.
+// Reports: latency p50/p90/p99 at a fixed arrival rate (open loop), the maximum events/s with
+// concurrent senders (closed loop), and the cost of a duplicate delivery. Results also go to
+// bench-results/bench-stripe-webhook.json.
+import { mkdir, writeFile } from 'node:fs/promises';
+import { randomBytes } from 'node:crypto';
+import { join } from 'node:path';
+import { cpus } from 'node:os';
+import postgres from 'postgres';
+import { startLocalPostgres } from './lib/local-postgres.ts';
+import { prepareMigratedDatabase, repoRoot } from './lib/supabase-compat.ts';
+import { FakeStripe, type FakeStripeEvent } from '../supabase/tests/fakes/fake-stripe.ts';
+import { startEdgeFunction } from '../supabase/tests/helpers/edge-function.ts';
+import { signStripePayload } from '../supabase/tests/helpers/stripe-stack.ts';
+
+const args = process.argv.slice(2);
+const arg = (name: string, fallback: number) => {
+  const i = args.indexOf(`--${name}`);
+  return i >= 0 ? Number(args[i + 1]) : fallback;
+};
+const RATE = arg('rate', 200);
+const SECONDS = arg('seconds', 20);
+const SUBSCRIPTIONS = arg('subscriptions', 300);
+const CONCURRENCY = arg('concurrency', 16);
+const log = (m: string) => console.log(`[bench] ${m}`);
+
+function summarize(ms: number[]) {
+  const s = [...ms].sort((a, b) => a - b);
+  const at = (p: number) => Math.round(s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))] * 100) / 100;
+  return { n: s.length, p50_ms: at(50), p90_ms: at(90), p99_ms: at(99), max_ms: Math.round(s[s.length - 1] * 100) / 100 };
+}
+
+async function stripeApi(stripe: FakeStripe, path: string, body: string) {
+  const res = await fetch(`http://127.0.0.1:${stripe.port}${path}`, {
+    method: 'POST',
+    headers: { authorization: 'Bearer sk_test_bench', 'content-type': 'application/x-www-form-urlencoded' },
+    body,
+  });
+  return res.json() as Promise<{ id: string }>;
+}
+
+async function main() {
+  const pg = await startLocalPostgres({});
+  const stripe = await new FakeStripe().start();
+  let fn: Awaited<ReturnType<typeof startEdgeFunction>> | undefined;
+  try {
+    const passwords = { postgres: randomBytes(12).toString('hex'), authenticator: randomBytes(12).toString('hex') };
+    const { url } = await prepareMigratedDatabase(pg, 'postgres', passwords);
+    const sql = postgres(url, { max: 2, onnotice: () => {} });
+    const price = stripe.seedPremiumPrice();
+
+    // Users with a Stripe customer and a paid subscription each.
+    log(`creating ${SUBSCRIPTIONS} subscribed users`);
+    const subscriptionIds: string[] = [];
+    for (let i = 0; i < SUBSCRIPTIONS; i++) {
+      const [{ id: userId }] = await sql`
+        insert into auth.users (id, aud, role, email, raw_app_meta_data, raw_user_meta_data, created_at, updated_at)
+        values (gen_random_uuid(), 'authenticated', 'authenticated', ${`bench${i}@example.test`}, '{}', '{}', now(), now()) returning id`;
+      const customer = await stripeApi(stripe, '/v1/customers', `email=bench${i}%40example.test`);
+      await sql`select billing.link_stripe_customer(${userId}, ${customer.id}, false)`;
+      const sub = await stripeApi(stripe, '/v1/subscriptions', `customer=${customer.id}&items[0][price]=${price.id}&payment_behavior=default_incomplete`);
+      stripe.payFirstInvoice(sub.id, 'succeeded');
+      subscriptionIds.push(sub.id);
+    }
+
+    const webhookSecret = `whsec_${randomBytes(24).toString('hex')}`;
+    fn = await startEdgeFunction('stripe-webhook', {
+      SUPABASE_DB_URL: url,
+      STRIPE_WEBHOOK_SECRET: webhookSecret,
+      ...stripe.env(),
+    });
+
+    // Events: renewals, cancellations and invoice events over the subscriptions, pre-signed.
+    const makeEvents = (count: number): FakeStripeEvent[] => {
+      const out: FakeStripeEvent[] = [];
+      for (let i = 0; out.length < count; i++) {
+        const sub = subscriptionIds[i % subscriptionIds.length];
+        out.push(...(i % 3 === 2 ? stripe.scheduleCancellation(sub) : stripe.renew(sub, 'succeeded')));
+      }
+      return out.slice(0, count);
+    };
+    const sign = async (events: FakeStripeEvent[]) =>
+      Promise.all(events.map(async (e) => {
+        const payload = JSON.stringify(e);
+        return { payload, header: await signStripePayload(payload, webhookSecret) };
+      }));
+    const send = async (d: { payload: string; header: string }) => {
+      const start = performance.now();
+      const res = await fetch(fn!.url, { method: 'POST', headers: { 'stripe-signature': d.header, 'content-type': 'application/json' }, body: d.payload });
+      const body = await res.json();
+      return { ms: performance.now() - start, status: res.status, result: body.result as string };
+    };
+
+    // Warm-up.
+    for (const d of await sign(makeEvents(200))) await send(d);
+
+    // 1. Open loop: events arrive at RATE/s whatever the latency, as Stripe would send them.
+    const openEvents = await sign(makeEvents(RATE * SECONDS));
+    log(`open loop: ${openEvents.length} events at ${RATE}/s`);
+    const openLatencies: number[] = [];
+    const statuses: Record<string, number> = {};
+    const t0 = performance.now();
+    await Promise.all(openEvents.map(async (d, i) => {
+      const due = t0 + (i * 1000) / RATE;
+      const wait = due - performance.now();
+      if (wait > 0) await new Promise((r) => setTimeout(r, wait));
+      const { ms, status } = await send(d);
+      openLatencies.push(ms);
+      statuses[status] = (statuses[status] ?? 0) + 1;
+    }));
+    const openElapsed = (performance.now() - t0) / 1000;
+
+    // 2. Closed loop: CONCURRENCY senders as fast as the function answers.
+    const closedEvents = await sign(makeEvents(3000));
+    log(`closed loop: ${closedEvents.length} events with ${CONCURRENCY} concurrent senders`);
+    const closedLatencies: number[] = [];
+    let next = 0;
+    const t1 = performance.now();
+    await Promise.all(Array.from({ length: CONCURRENCY }, async () => {
+      while (next < closedEvents.length) {
+        const { ms, status } = await send(closedEvents[next++]);
+        if (status !== 200) statuses[status] = (statuses[status] ?? 0) + 1;
+        closedLatencies.push(ms);
+      }
+    }));
+    const closedElapsed = (performance.now() - t1) / 1000;
+
+    // 3. One sender: first deliveries, then the same events again (Stripe retries): cost of a duplicate.
+    const sequential = await sign(makeEvents(500));
+    const firstLatencies: number[] = [];
+    for (const d of sequential) firstLatencies.push((await send(d)).ms);
+    const dupLatencies: number[] = [];
+    const dupResults = new Set<string>();
+    for (const d of sequential) {
+      const { ms, result } = await send(d);
+      dupLatencies.push(ms);
+      dupResults.add(result);
+    }
+    const first = summarize(firstLatencies);
+    const dup = summarize(dupLatencies);
+
+    const report = {
+      measured_at: new Date().toISOString(),
+      machine: { cpus: cpus().length, node: process.version },
+      setup: { subscriptions: SUBSCRIPTIONS, note: 'Postgres, Deno function, fake Stripe and load generator share this machine' },
+      open_loop: {
+        target_events_per_second: RATE,
+        achieved_events_per_second: Math.round(openEvents.length / openElapsed),
+        latency: summarize(openLatencies),
+        statuses,
+        target_p99_under_50ms: summarize(openLatencies).p99_ms < 50,
+      },
+      closed_loop: { concurrency: CONCURRENCY, events_per_second: Math.round(closedEvents.length / closedElapsed), latency: summarize(closedLatencies) },
+      sequential_first_delivery: first,
+      duplicate_delivery: { results: [...dupResults], latency: dup, p50_ratio_to_first_delivery: Math.round((dup.p50_ms / first.p50_ms) * 100) / 100 },
+    };
+    console.log(JSON.stringify(report, null, 2));
+    await mkdir(join(repoRoot, 'bench-results'), { recursive: true });
+    await writeFile(join(repoRoot, 'bench-results', 'bench-stripe-webhook.json'), JSON.stringify(report, null, 2));
+    await sql.end();
+  } finally {
+    await fn?.stop();
+    await stripe.stop();
+    await pg.stop();
+  }
+}
+
+main().catch((error) => {
+  console.error(error);
+  process.exit(1);
+});

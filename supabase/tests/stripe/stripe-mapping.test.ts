@@ -1,0 +1,148 @@
+// Pure Stripe mapping: routing of events and normalization of subscription states.
+import { describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import type Stripe from 'stripe';
+import {
+  invoicePeriodEnd,
+  normalizedStatus,
+  routeStripeEvent,
+  STRIPE_WEBHOOK_EVENTS,
+  subscriptionUpdateFromStripe,
+  UnsupportedStripeState,
+  willRenew,
+} from '../../functions/_shared/stripe-mapping.ts';
+
+const T0 = 1_780_000_000; // seconds
+
+function subscription(overrides: Partial<Stripe.Subscription> = {}, items: Partial<Stripe.SubscriptionItem>[] = [{}]): Stripe.Subscription {
+  return {
+    id: 'sub_1', object: 'subscription', status: 'active', customer: 'cus_1', livemode: false,
+    cancel_at: null, cancel_at_period_end: false, canceled_at: null, ended_at: null, metadata: {},
+    items: {
+      object: 'list', has_more: false, url: '/v1/subscription_items',
+      data: items.map((i, n) => ({
+        id: `si_${n}`, object: 'subscription_item', current_period_start: T0, current_period_end: T0 + 30 * 86_400,
+        price: { id: 'price_1', product: 'prod_1', lookup_key: 'premium_monthly' }, ...i,
+      })),
+    },
+    ...overrides,
+  } as unknown as Stripe.Subscription;
+}
+
+function event(type: string, object: object): Stripe.Event {
+  return { id: 'evt_1', object: 'event', type, created: T0, data: { object } } as unknown as Stripe.Event;
+}
+
+const ctx = { eventId: 'evt_1', eventType: 'customer.subscription.updated', observedAt: new Date(T0 * 1000), userId: 'u1', gracePeriodDays: 7, refundedPeriodEnd: null };
+
+describe('routeStripeEvent', () => {
+  test('subscription events route to their subscription', () => {
+    for (const type of ['customer.subscription.created', 'customer.subscription.updated', 'customer.subscription.deleted', 'customer.subscription.paused', 'customer.subscription.resumed']) {
+      assert.deepEqual(routeStripeEvent(event(type, subscription())), { kind: 'subscription', subscriptionId: 'sub_1' });
+    }
+  });
+
+  test('invoice events reach the subscription through parent.subscription_details', () => {
+    const invoice = { id: 'in_1', object: 'invoice', parent: { type: 'subscription_details', subscription_details: { subscription: 'sub_9', metadata: {} } } };
+    for (const type of ['invoice.paid', 'invoice.payment_failed', 'invoice.payment_action_required']) {
+      assert.deepEqual(routeStripeEvent(event(type, invoice)), { kind: 'subscription', subscriptionId: 'sub_9' });
+    }
+    assert.equal(routeStripeEvent(event('invoice.paid', { id: 'in_2', object: 'invoice', parent: null })).kind, 'ignore');
+  });
+
+  test('only a full refund ends access', () => {
+    assert.equal(routeStripeEvent(event('charge.refunded', { id: 'ch_1', refunded: true })).kind, 'refund');
+    assert.deepEqual(routeStripeEvent(event('charge.refunded', { id: 'ch_1', refunded: false })), { kind: 'ignore', reason: 'partial refund' });
+  });
+
+  test('customer.deleted and everything else', () => {
+    assert.deepEqual(routeStripeEvent(event('customer.deleted', { id: 'cus_1', object: 'customer' })), { kind: 'customer_deleted', customerId: 'cus_1' });
+    assert.equal(routeStripeEvent(event('payment_intent.created', { id: 'pi_1' })).kind, 'ignore');
+  });
+
+  test('the registered event list is exactly what routes somewhere', () => {
+    for (const type of STRIPE_WEBHOOK_EVENTS) {
+      const object = type.startsWith('invoice.') ? { parent: { subscription_details: { subscription: 'sub_1' } } } : type === 'charge.refunded' ? { refunded: true } : { id: 'x_1' };
+      assert.notEqual(routeStripeEvent(event(type, object)).kind, 'ignore', type);
+    }
+  });
+});
+
+describe('normalizedStatus', () => {
+  const start = new Date(T0 * 1000);
+  const cases: [string, number, string, Date | null][] = [
+    ['incomplete', 7, 'incomplete', null],
+    ['incomplete_expired', 7, 'expired', null],
+    ['trialing', 7, 'trialing', null],
+    ['active', 7, 'active', null],
+    ['past_due', 7, 'in_grace_period', new Date((T0 + 7 * 86_400) * 1000)],
+    ['past_due', 0, 'past_due', null],
+    ['unpaid', 7, 'past_due', null],
+    ['canceled', 7, 'expired', null],
+    ['paused', 7, 'paused', null],
+  ];
+  for (const [stripeStatus, grace, status, graceEnd] of cases) {
+    test(`${stripeStatus} (grace ${grace} days) → ${status}`, () => {
+      assert.deepEqual(normalizedStatus(subscription({ status: stripeStatus as Stripe.Subscription.Status }), start, grace), { status, gracePeriodExpiresAt: graceEnd });
+    });
+  }
+  test('an unknown status is refused, not guessed', () => {
+    assert.throws(() => normalizedStatus(subscription({ status: 'frozen' as never }), start, 7), UnsupportedStripeState);
+  });
+});
+
+describe('willRenew', () => {
+  test('renews unless cancellation is scheduled either way, or it ended', () => {
+    assert.equal(willRenew(subscription()), true);
+    assert.equal(willRenew(subscription({ cancel_at_period_end: true })), false);
+    assert.equal(willRenew(subscription({ cancel_at: T0 + 30 * 86_400 })), false); // flexible billing mode
+    assert.equal(willRenew(subscription({ status: 'canceled' })), false);
+    assert.equal(willRenew(subscription({ status: 'incomplete_expired' })), false);
+  });
+});
+
+describe('subscriptionUpdateFromStripe', () => {
+  test('the period end is the latest item period end; sandbox follows livemode', () => {
+    const update = subscriptionUpdateFromStripe(subscription({ livemode: true }, [{}, { current_period_end: T0 + 31 * 86_400 }]), ctx);
+    assert.equal(update.expiresAt?.getTime(), (T0 + 31 * 86_400) * 1000);
+    assert.equal(update.isSandbox, false);
+    assert.equal(update.store, 'stripe');
+    assert.equal(update.eventAt, ctx.observedAt);
+    assert.equal(update.productId, 'prod_1');
+  });
+
+  test('an expanded product yields its id', () => {
+    const update = subscriptionUpdateFromStripe(subscription({}, [{ price: { id: 'price_1', product: { id: 'prod_x', name: 'Premium' } } as never }]), ctx);
+    assert.equal(update.productId, 'prod_x');
+  });
+
+  test('a refunded current period is refunded whatever Stripe says; another period is not', () => {
+    const periodEnd = new Date((T0 + 30 * 86_400) * 1000);
+    assert.equal(subscriptionUpdateFromStripe(subscription(), { ...ctx, refundedPeriodEnd: periodEnd }).status, 'refunded');
+    assert.equal(subscriptionUpdateFromStripe(subscription({ status: 'canceled' }), { ...ctx, refundedPeriodEnd: periodEnd }).status, 'refunded');
+    assert.equal(subscriptionUpdateFromStripe(subscription(), { ...ctx, refundedPeriodEnd: new Date(T0 * 1000) }).status, 'active');
+  });
+
+  test('an immediate cancellation expires at ended_at, not at the period end', () => {
+    const update = subscriptionUpdateFromStripe(subscription({ status: 'canceled', ended_at: T0 + 86_400 }), ctx);
+    assert.deepEqual([update.status, update.expiresAt?.getTime()], ['expired', (T0 + 86_400) * 1000]);
+  });
+
+  test('grace end only with the grace status', () => {
+    const update = subscriptionUpdateFromStripe(subscription({ status: 'past_due' }), ctx);
+    assert.equal(update.status, 'in_grace_period');
+    assert.equal(update.gracePeriodExpiresAt?.getTime(), (T0 + 7 * 86_400) * 1000);
+    assert.equal(subscriptionUpdateFromStripe(subscription(), ctx).gracePeriodExpiresAt, null);
+  });
+});
+
+test('invoicePeriodEnd reads the subscription lines', () => {
+  const invoice = {
+    lines: { data: [
+      { parent: { subscription_item_details: { subscription: 'sub_1' } }, period: { start: T0, end: T0 + 30 * 86_400 } },
+      { parent: null, subscription: null, period: { start: T0, end: T0 + 99 * 86_400 } },
+    ] },
+  } as unknown as Stripe.Invoice;
+  assert.equal(invoicePeriodEnd(invoice)?.getTime(), (T0 + 30 * 86_400) * 1000);
+  assert.equal(invoicePeriodEnd({ lines: { data: [] } } as unknown as Stripe.Invoice), null);
+});
