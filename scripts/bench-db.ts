@@ -18,26 +18,14 @@ import { randomUUID } from 'node:crypto';
 import postgres, { type Sql } from 'postgres';
 import { startLocalPostgres } from './lib/local-postgres.ts';
 import { prepareMigratedDatabase, repoRoot } from './lib/supabase-compat.ts';
+import { numericArg, summarize } from './lib/bench-util.ts';
 import { applySubscriptionUpdate, type SubscriptionUpdate } from '../supabase/functions/_shared/billing-db.ts';
 
-const args = process.argv.slice(2);
-function arg(name: string, fallback: number): number {
-  const i = args.indexOf(`--${name}`);
-  return i >= 0 ? Number(args[i + 1]) : fallback;
-}
-const USERS = arg('users', 1_000_000);
-const READ_SAMPLES = arg('reads', 5_000);
-const APPLY_EVENTS = arg('events', 5_000);
-const CONCURRENCY = arg('concurrency', 8);
+const USERS = numericArg('users', 1_000_000);
+const READ_SAMPLES = numericArg('reads', 5_000);
+const APPLY_EVENTS = numericArg('events', 5_000);
+const CONCURRENCY = numericArg('concurrency', 8);
 
-function percentile(sorted: number[], p: number): number {
-  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
-}
-function summarize(samplesMs: number[]) {
-  const s = [...samplesMs].sort((a, b) => a - b);
-  const round = (x: number) => Math.round(x * 1000) / 1000;
-  return { n: s.length, p50_ms: round(percentile(s, 50)), p90_ms: round(percentile(s, 90)), p99_ms: round(percentile(s, 99)), max_ms: round(s[s.length - 1]) };
-}
 const elapsedMs = (start: bigint) => Number(process.hrtime.bigint() - start) / 1e6;
 const log = (message: string) => console.log(`[bench] ${message}`);
 

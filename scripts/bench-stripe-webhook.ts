@@ -16,26 +16,16 @@ import { cpus } from 'node:os';
 import postgres from 'postgres';
 import { startLocalPostgres } from './lib/local-postgres.ts';
 import { prepareMigratedDatabase, repoRoot } from './lib/supabase-compat.ts';
+import { numericArg, summarize } from './lib/bench-util.ts';
 import { FakeStripe, type FakeStripeEvent } from '../supabase/tests/fakes/fake-stripe.ts';
 import { startEdgeFunction } from '../supabase/tests/helpers/edge-function.ts';
 import { signStripePayload } from '../supabase/tests/helpers/stripe-stack.ts';
 
-const args = process.argv.slice(2);
-const arg = (name: string, fallback: number) => {
-  const i = args.indexOf(`--${name}`);
-  return i >= 0 ? Number(args[i + 1]) : fallback;
-};
-const RATE = arg('rate', 200);
-const SECONDS = arg('seconds', 20);
-const SUBSCRIPTIONS = arg('subscriptions', 300);
-const CONCURRENCY = arg('concurrency', 16);
+const RATE = numericArg('rate', 200);
+const SECONDS = numericArg('seconds', 20);
+const SUBSCRIPTIONS = numericArg('subscriptions', 300);
+const CONCURRENCY = numericArg('concurrency', 16);
 const log = (m: string) => console.log(`[bench] ${m}`);
-
-function summarize(ms: number[]) {
-  const s = [...ms].sort((a, b) => a - b);
-  const at = (p: number) => Math.round(s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))] * 100) / 100;
-  return { n: s.length, p50_ms: at(50), p90_ms: at(90), p99_ms: at(99), max_ms: Math.round(s[s.length - 1] * 100) / 100 };
-}
 
 async function stripeApi(stripe: FakeStripe, path: string, body: string) {
   const res = await fetch(`http://127.0.0.1:${stripe.port}${path}`, {
