@@ -37,8 +37,9 @@ export function routeStripeEvent(event: Stripe.Event): StripeEventRoute {
     return id ? { kind: 'subscription', subscriptionId: id } : { kind: 'ignore', reason: 'subscription event without an id' };
   }
   if ((STRIPE_INVOICE_EVENTS as readonly string[]).includes(type)) {
-    const invoice = event.data.object as Stripe.Invoice;
-    const id = idOf(invoice.parent?.subscription_details?.subscription);
+    const invoice = event.data.object as Stripe.Invoice & { subscription?: string | null };
+    // `invoice.subscription` is the pre-2025-03-31 shape, from an endpoint on an older API version.
+    const id = idOf(invoice.parent?.subscription_details?.subscription ?? invoice.subscription);
     return id ? { kind: 'subscription', subscriptionId: id } : { kind: 'ignore', reason: 'invoice is not for a subscription' };
   }
   if (type === 'charge.refunded') {

@@ -48,6 +48,8 @@ describe('routeStripeEvent', () => {
       assert.deepEqual(routeStripeEvent(event(type, invoice)), { kind: 'subscription', subscriptionId: 'sub_9' });
     }
     assert.equal(routeStripeEvent(event('invoice.paid', { id: 'in_2', object: 'invoice', parent: null })).kind, 'ignore');
+    // An endpoint still on a pre-basil API version sends the old top-level field.
+    assert.deepEqual(routeStripeEvent(event('invoice.paid', { id: 'in_3', object: 'invoice', subscription: 'sub_old' })), { kind: 'subscription', subscriptionId: 'sub_old' });
   });
 
   test('only a full refund ends access', () => {
