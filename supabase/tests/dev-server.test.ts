@@ -51,7 +51,7 @@ test('npm run dev serves a migrated, seeded database, stops cleanly on Ctrl-C an
   try {
     const first = startDev(env);
     await first.ready;
-    assert.match(first.output(), /Applied 4 migration\(s\) with the Supabase CLI/);
+    assert.match(first.output(), /Applied [1-9]\d* migration\(s\) with the Supabase CLI/);
     assert.match(first.output(), /Seeded demo users/);
     const dbUrl = first.output().match(/postgresql:\/\/\S+/)?.[0];
     assert.ok(dbUrl, 'prints the database URL');

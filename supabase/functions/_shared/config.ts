@@ -115,3 +115,82 @@ export const webConfig = once((): WebConfig => {
   }
   return { appUrl, allowedOrigins: [...new Set([new URL(appUrl).origin, ...origins.map((o) => new URL(o).origin)])] };
 });
+
+export type AppleEnvironment = 'Production' | 'Sandbox';
+export type TransferPolicy = 'keep_first_owner' | 'transfer_to_caller';
+
+export interface AppleConfig {
+  bundleId: string;
+  /** Numeric app id; Production data cannot be verified without it. */
+  appAppleId?: number;
+  environment: AppleEnvironment;
+  allowSandbox: boolean;
+  /** Subscription product ids this backend grants access for. */
+  productIds: string[];
+  /** Files (DER or PEM) of the trusted root certificates. */
+  rootCertificatePaths?: string[];
+  /** Local sandbox and tests only: accept roots that are not Apple's pinned roots. */
+  trustUnpinnedRoots: boolean;
+  /** OCSP revocation checks against Apple (needs egress to Apple). */
+  onlineChecks: boolean;
+  transferPolicy: TransferPolicy;
+}
+
+function optionalBool(name: string, fallback: boolean): boolean {
+  const raw = readEnv(name);
+  if (raw === undefined) return fallback;
+  if (raw === 'true' || raw === '1') return true;
+  if (raw === 'false' || raw === '0') return false;
+  throw new ConfigError(`Environment variable ${name} must be true or false, got "${raw}"`);
+}
+
+export const appleConfig = once((): AppleConfig => {
+  const environment = readEnv('APPLE_ENVIRONMENT') ?? 'Production';
+  if (environment !== 'Production' && environment !== 'Sandbox') {
+    throw new ConfigError(`Environment variable APPLE_ENVIRONMENT must be Production or Sandbox, got "${environment}"`);
+  }
+  const rawAppId = readEnv('APPLE_APP_APPLE_ID');
+  const appAppleId = rawAppId === undefined ? undefined : Number(rawAppId);
+  if (appAppleId !== undefined && (!Number.isSafeInteger(appAppleId) || appAppleId <= 0)) {
+    throw new ConfigError(`Environment variable APPLE_APP_APPLE_ID must be the app's numeric Apple ID, got "${rawAppId}"`);
+  }
+  if (environment === 'Production' && appAppleId === undefined) {
+    throw new ConfigError('Missing required environment variable APPLE_APP_APPLE_ID (needed to verify Production App Store data)');
+  }
+  const policy = readEnv('APPLE_TRANSFER_POLICY') ?? 'keep_first_owner';
+  if (policy !== 'keep_first_owner' && policy !== 'transfer_to_caller') {
+    throw new ConfigError(`Environment variable APPLE_TRANSFER_POLICY must be keep_first_owner or transfer_to_caller, got "${policy}"`);
+  }
+  return {
+    bundleId: required('APPLE_BUNDLE_ID'),
+    appAppleId,
+    environment,
+    allowSandbox: optionalBool('APPLE_ALLOW_SANDBOX', true),
+    productIds: (readEnv('APPLE_PRODUCT_IDS') ?? readEnv('APPLE_PRODUCT_ID') ?? 'com.certgames.app.monthly_premium')
+      .split(',').map((p) => p.trim()).filter(Boolean),
+    rootCertificatePaths: readEnv('APPLE_ROOT_CERTIFICATES')?.split(',').map((p) => p.trim()).filter(Boolean),
+    trustUnpinnedRoots: optionalBool('APPLE_TRUST_UNPINNED_ROOTS', false),
+    onlineChecks: optionalBool('APPLE_ONLINE_CHECKS', true),
+    transferPolicy: policy,
+  };
+});
+
+export interface AppStoreServerApiConfig {
+  keyId: string;
+  issuerId: string;
+  privateKey: string;
+  /** Tests only: a local fake of Apple's API. */
+  baseUrl?: string;
+}
+
+/** Optional App Store Server API credentials (reconciliation); undefined when not configured. */
+export const appStoreServerApiConfig = once((): AppStoreServerApiConfig | undefined => {
+  const keyId = readEnv('APP_STORE_SERVER_API_KEY_ID');
+  const issuerId = readEnv('APP_STORE_SERVER_API_ISSUER_ID');
+  const privateKey = readEnv('APP_STORE_SERVER_API_PRIVATE_KEY');
+  if (!keyId && !issuerId && !privateKey) return undefined;
+  if (!keyId || !issuerId || !privateKey) {
+    throw new ConfigError('Set all of APP_STORE_SERVER_API_KEY_ID, APP_STORE_SERVER_API_ISSUER_ID and APP_STORE_SERVER_API_PRIVATE_KEY, or none');
+  }
+  return { keyId, issuerId, privateKey: privateKey.replace(/\\n/g, '\n'), baseUrl: readEnv('APP_STORE_SERVER_API_BASE_URL') };
+});

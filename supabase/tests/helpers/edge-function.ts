@@ -54,3 +54,30 @@ export async function startEdgeFunction(name: string, env: Record<string, string
     },
   };
 }
+
+export interface CallInit {
+  method?: string;
+  token?: string;
+  body?: unknown;
+  rawBody?: string;
+  origin?: string;
+  headers?: Record<string, string>;
+}
+
+// deno-lint-ignore no-explicit-any
+export type CallResult = { status: number; body: any; headers: Headers };
+
+/** One HTTP request to a running function, as a client would send it; JSON in and out. */
+export async function callFunction(fn: RunningFunction, init: CallInit = {}): Promise<CallResult> {
+  const headers: Record<string, string> = { ...init.headers };
+  if (init.token) headers.authorization = `Bearer ${init.token}`;
+  if (init.origin) headers.origin = init.origin;
+  let body: string | undefined = init.rawBody;
+  if (init.body !== undefined) {
+    body = JSON.stringify(init.body);
+    headers['content-type'] = 'application/json';
+  }
+  const res = await fetch(fn.url, { method: init.method ?? 'POST', headers, body });
+  const text = await res.text();
+  return { status: res.status, body: text ? JSON.parse(text) : null, headers: res.headers };
+}

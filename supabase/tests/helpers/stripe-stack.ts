@@ -5,7 +5,7 @@ import Stripe from 'stripe';
 import { createTestDatabase, type TestDatabase } from './test-database.ts';
 import { FakeStripe, type FakeStripeEvent } from '../fakes/fake-stripe.ts';
 import { createTestSigner, TEST_SUPABASE_URL, type TestSigner } from './access-tokens.ts';
-import { startEdgeFunction, type RunningFunction } from './edge-function.ts';
+import { callFunction, startEdgeFunction, type CallInit, type CallResult, type RunningFunction } from './edge-function.ts';
 import { startTcpProxy, type TcpProxy } from './tcp-proxy.ts';
 
 export type StripeFunctionName = 'subscribe' | 'portal' | 'stripe-webhook';
@@ -20,20 +20,11 @@ export interface StripeStack {
   env: Record<string, string>;
   webhookSecret: string;
   functions: Partial<Record<StripeFunctionName, RunningFunction>>;
-  call(name: StripeFunctionName, init?: CallInit): Promise<{ status: number; body: any; headers: Headers }>; // deno-lint-ignore no-explicit-any
+  call(name: StripeFunctionName, init?: CallInit): Promise<CallResult>;
   deliver(event: FakeStripeEvent | string, options?: DeliverOptions): Promise<{ status: number; body: any }>; // deno-lint-ignore no-explicit-any
   signedUser(options?: { provider?: 'email' | 'google' | 'apple' }): Promise<{ id: string; token: string; email: string }>;
   ledgerCount(): Promise<number>;
   stop(): Promise<void>;
-}
-
-export interface CallInit {
-  method?: string;
-  token?: string;
-  body?: unknown;
-  rawBody?: string;
-  origin?: string;
-  headers?: Record<string, string>;
 }
 
 export interface DeliverOptions {
@@ -77,17 +68,7 @@ export async function startStripeStack(options: { functions: StripeFunctionName[
     async call(name, init = {}) {
       const fn = functions[name];
       if (!fn) throw new Error(`${name} is not running in this stack`);
-      const headers: Record<string, string> = { ...init.headers };
-      if (init.token) headers.authorization = `Bearer ${init.token}`;
-      if (init.origin) headers.origin = init.origin;
-      let body: string | undefined = init.rawBody;
-      if (init.body !== undefined) {
-        body = JSON.stringify(init.body);
-        headers['content-type'] = 'application/json';
-      }
-      const res = await fetch(fn.url, { method: init.method ?? 'POST', headers, body });
-      const text = await res.text();
-      return { status: res.status, body: text ? JSON.parse(text) : null, headers: res.headers };
+      return callFunction(fn, init);
     },
     async deliver(event, o = {}) {
       let payload = typeof event === 'string' ? event : JSON.stringify(event, null, 2);

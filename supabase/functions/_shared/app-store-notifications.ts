@@ -1,0 +1,96 @@
+// Processes one App Store Server Notification V2 (from Apple's POST, or replayed from the
+// Notification History API): verify, record in the ledger by notificationUUID, map, apply.
+import { applySubscriptionUpdate, recordStoreEvent } from './billing-db.ts';
+import { appleConfig } from './config.ts';
+import { db, isDatabaseUnavailable } from './db.ts';
+import { ApiError } from './http.ts';
+import { verifyNotification, type VerifiedNotification } from './app-store-verify.ts';
+import { accountTokenOf, eventTypeOf, notificationRule, subscriptionUpdateFromAppStore } from './app-store-mapping.ts';
+
+export interface NotificationOutcome {
+  result: 'applied' | 'stale' | 'duplicate' | 'ignored';
+  notificationUUID: string;
+  reason?: string;
+  environment?: string;
+}
+
+const FORCED = { expired: 'expired', refunded: 'refunded', revoked: 'revoked' } as const;
+/** Notifications about one transaction, which may belong to an earlier period than the current one. */
+const PER_TRANSACTION = new Set(['REFUND', 'REFUND_DECLINED', 'REFUND_REVERSED', 'REVOKE']);
+
+export async function processAppStoreNotification(signedPayload: unknown): Promise<NotificationOutcome> {
+  if (typeof signedPayload !== 'string' || signedPayload.length === 0) {
+    throw new ApiError(400, 'invalid_request', 'Expected {"signedPayload": "<JWS>"}');
+  }
+  const verified = await verifyNotification(signedPayload);
+  const n = verified.notification;
+  const uuid = n.notificationUUID;
+  if (!uuid || !n.notificationType || typeof n.signedDate !== 'number') {
+    throw new ApiError(400, 'invalid_event', 'The notification lacks notificationUUID, notificationType or signedDate');
+  }
+  const eventType = eventTypeOf(n.notificationType, n.subtype);
+  const at = new Date(n.signedDate);
+  const key: LedgerKey = { store: 'app_store', eventId: uuid, eventType, eventAt: at };
+  const base = { notificationUUID: uuid, environment: verified.environment };
+
+  try {
+    return await applyVerified(verified, key, base);
+  } catch (error) {
+    if (!(error instanceof ApiError) && !isDatabaseUnavailable(error)) {
+      // Audit trail for a failed attempt, in its own transaction; Apple's retry will process it.
+      console.error(`App Store notification ${uuid} (${eventType}) failed:`, error);
+      await recordStoreEvent(db(), { ...key, result: 'failed', error: error instanceof Error ? error.message : String(error) })
+        .catch((recordError) => console.error('Could not record the failure', recordError));
+    }
+    throw error;
+  }
+}
+
+type LedgerKey = { store: 'app_store'; eventId: string; eventType: string; eventAt: Date };
+
+async function applyVerified(
+  verified: VerifiedNotification,
+  key: LedgerKey,
+  base: { notificationUUID: string; environment: string },
+): Promise<NotificationOutcome> {
+  const n = verified.notification;
+  const { eventId: uuid, eventType, eventAt: at } = key;
+  const ignore = async (reason: string): Promise<NotificationOutcome> => {
+    const recorded = await recordStoreEvent(db(), { ...key, result: 'ignored', error: reason });
+    return recorded === 'duplicate' ? { ...base, result: 'duplicate' } : { ...base, result: 'ignored', reason };
+  };
+
+  const [seen] = await db()`
+    select 1 from billing.store_events where store = 'app_store' and store_event_id = ${uuid} and result <> 'failed'`;
+  if (seen) return { ...base, result: 'duplicate' };
+
+  const rule = notificationRule(n.notificationType);
+  if (rule === 'record') return ignore(`${eventType} notification recorded`);
+  if (rule === 'unhandled') return ignore(`${eventType} is not a subscription state change we handle`);
+  const transaction = verified.transaction;
+  if (!transaction?.originalTransactionId) return ignore('the notification carries no transaction');
+  if (!appleConfig().productIds.includes(transaction.productId ?? '')) return ignore(`product ${transaction.productId} is not sold by this backend`);
+
+  return db().begin(async (tx) => {
+    const [existing] = await tx<{ expires_at: Date | null }[]>`
+      select expires_at from billing.store_subscriptions
+      where store = 'app_store' and store_subscription_id = ${transaction.originalTransactionId!}
+      for update`;
+    if (PER_TRANSACTION.has(n.notificationType!) && existing?.expires_at && (transaction.expiresDate ?? 0) < existing.expires_at.getTime()) {
+      const reason = `${eventType} concerns an earlier period than the current one`;
+      await recordStoreEvent(tx, { ...key, result: 'ignored', error: reason });
+      return { ...base, result: 'ignored', reason } satisfies NotificationOutcome;
+    }
+    const update = subscriptionUpdateFromAppStore(transaction, verified.renewal, {
+      eventId: uuid,
+      eventType,
+      at,
+      userId: accountTokenOf(transaction),
+      forced: rule in FORCED ? FORCED[rule as keyof typeof FORCED] : undefined,
+      fallbackWillRenew: true,
+      payload: { notification: { ...n, data: { ...n.data, signedTransactionInfo: undefined, signedRenewalInfo: undefined } }, transaction, renewal: verified.renewal },
+    });
+    const { result } = await applySubscriptionUpdate(tx, update);
+    return { ...base, result } satisfies NotificationOutcome;
+  });
+}

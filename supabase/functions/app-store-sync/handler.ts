@@ -1,0 +1,72 @@
+// POST /functions/v1/app-store-sync — the iOS app sends each verified StoreKit 2 transaction
+// ({ "signedTransaction": "<jwsRepresentation>" }) after a purchase, from Transaction.updates and on
+// restore. We verify it, apply its state, link the original transaction to the caller (or apply the
+// transfer policy when another account owns it), and return the caller's subscriptions row so the
+// app can unlock at once.
+import { authenticate } from '../_shared/auth.ts';
+import { applySubscriptionUpdate } from '../_shared/billing-db.ts';
+import { appleConfig } from '../_shared/config.ts';
+import { databaseUnavailable, db, isDatabaseUnavailable } from '../_shared/db.ts';
+import { ApiError, json, readJsonObject, respond } from '../_shared/http.ts';
+import { verifyTransaction } from '../_shared/app-store-verify.ts';
+import { accountTokenOf, subscriptionUpdateFromAppStore } from '../_shared/app-store-mapping.ts';
+
+const MAX_BODY_BYTES = 64 * 1024;
+
+type ClaimOutcome = 'linked' | 'already_owned' | 'owned_by_other' | 'transferred' | 'not_found';
+
+export function handleAppStoreSync(req: Request): Promise<Response> {
+  return respond(async () => {
+    if (req.method !== 'POST') throw new ApiError(405, 'method_not_allowed', 'Use POST');
+    const user = await authenticate(req);
+    const body = await readJsonObject(req, MAX_BODY_BYTES);
+    if (typeof body.signedTransaction !== 'string') {
+      throw new ApiError(400, 'invalid_request', 'Expected {"signedTransaction": "<StoreKit 2 jwsRepresentation>"}');
+    }
+    const config = appleConfig();
+    const { transaction, environment } = await verifyTransaction(body.signedTransaction);
+    if (!transaction.originalTransactionId || !transaction.transactionId || typeof transaction.signedDate !== 'number') {
+      throw new ApiError(400, 'invalid_request', 'The transaction lacks its ids or signedDate');
+    }
+    if (!config.productIds.includes(transaction.productId ?? '')) {
+      throw new ApiError(400, 'unknown_product', `Product ${transaction.productId} is not a subscription sold by this app`);
+    }
+    const originalTransactionId = transaction.originalTransactionId;
+
+    try {
+      const claim = await db().begin(async (tx) => {
+        const [existing] = await tx<{ user_id: string | null; will_renew: boolean }[]>`
+          select user_id, will_renew from billing.store_subscriptions
+          where store = 'app_store' and store_subscription_id = ${originalTransactionId}
+          for update`;
+        // The purchase's appAccountToken names its buyer when it is one of our users.
+        const token = accountTokenOf(transaction);
+        const [tokenUser] = token ? await tx<{ id: string }[]>`select id from auth.users where id = ${token}` : [];
+        const firstOwner = existing?.user_id ?? tokenUser?.id ?? user.id;
+        await applySubscriptionUpdate(tx, subscriptionUpdateFromAppStore(transaction, undefined, {
+          eventId: `transaction:${transaction.transactionId}:${transaction.signedDate}`,
+          eventType: 'app.transaction_sync',
+          at: new Date(transaction.signedDate!),
+          userId: firstOwner,
+          // A transaction alone does not say whether it renews: keep what we know, else a fresh purchase renews.
+          fallbackWillRenew: existing?.will_renew ?? true,
+          payload: { transaction, source: 'app-store-sync' },
+        }));
+        const [outcome] = await tx<{ outcome: ClaimOutcome; previous_user_id: string | null }[]>`
+          select * from billing.claim_subscription('app_store', ${originalTransactionId}, ${user.id},
+            ${config.transferPolicy === 'transfer_to_caller'}, 'in-app sync')`;
+        return outcome;
+      });
+
+      if (claim.outcome === 'owned_by_other') {
+        throw new ApiError(409, 'owned_by_another_account',
+          'This App Store subscription belongs to another account. Sign in with the account that bought it to use it.',
+          { originalTransactionId });
+      }
+      const [row] = await db()`select * from public.subscriptions where user_id = ${user.id}`;
+      return json(200, { outcome: claim.outcome, environment, originalTransactionId, subscription: row ?? null });
+    } catch (error) {
+      throw isDatabaseUnavailable(error) ? databaseUnavailable() : error;
+    }
+  });
+}
