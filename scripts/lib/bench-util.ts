@@ -21,3 +21,53 @@ export function summarize(samplesMs: number[]): LatencySummary {
   const at = (p: number) => round(s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))]);
   return { n: s.length, p50_ms: at(50), p90_ms: at(90), p99_ms: at(99), max_ms: round(s[s.length - 1]) };
 }
+
+export interface Sent {
+  ms: number;
+  status: number;
+}
+
+/** Open loop: item i is sent at start + i/rate seconds, whatever the latency (as a store sends). */
+export async function openLoop<T>(items: T[], ratePerSecond: number, send: (item: T) => Promise<Sent>) {
+  const latencies: number[] = [];
+  const statuses: Record<string, number> = {};
+  const t0 = performance.now();
+  await Promise.all(items.map(async (item, i) => {
+    const wait = t0 + (i * 1000) / ratePerSecond - performance.now();
+    if (wait > 0) await new Promise((r) => setTimeout(r, wait));
+    const { ms, status } = await send(item);
+    latencies.push(ms);
+    statuses[status] = (statuses[status] ?? 0) + 1;
+  }));
+  const seconds = (performance.now() - t0) / 1000;
+  const latency = summarize(latencies);
+  return { target_per_second: ratePerSecond, achieved_per_second: Math.round(items.length / seconds), latency, statuses };
+}
+
+/** Closed loop: `concurrency` senders, each sending its next item as soon as the last one answered. */
+export async function closedLoop<T>(items: T[], concurrency: number, send: (item: T) => Promise<Sent>) {
+  const latencies: number[] = [];
+  const statuses: Record<string, number> = {};
+  let next = 0;
+  const t0 = performance.now();
+  await Promise.all(Array.from({ length: concurrency }, async () => {
+    while (next < items.length) {
+      const { ms, status } = await send(items[next++]);
+      latencies.push(ms);
+      statuses[status] = (statuses[status] ?? 0) + 1;
+    }
+  }));
+  const seconds = (performance.now() - t0) / 1000;
+  return { concurrency, per_second: Math.round(items.length / seconds), latency: summarize(latencies), statuses };
+}
+
+/** Sends items one by one, then all of them again: first-delivery vs duplicate-delivery cost. */
+export async function duplicateCost<T>(items: T[], send: (item: T) => Promise<Sent>) {
+  const first: number[] = [];
+  for (const item of items) first.push((await send(item)).ms);
+  const again: number[] = [];
+  for (const item of items) again.push((await send(item)).ms);
+  const a = summarize(first);
+  const b = summarize(again);
+  return { first_delivery: a, duplicate_delivery: b, duplicate_p50_ratio: Math.round((b.p50_ms / a.p50_ms) * 100) / 100 };
+}

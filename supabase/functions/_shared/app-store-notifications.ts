@@ -67,7 +67,7 @@ async function applyVerified(
   const rule = notificationRule(n.notificationType);
   if (rule === 'record') return ignore(`${eventType} notification recorded`);
   if (rule === 'unhandled') return ignore(`${eventType} is not a subscription state change we handle`);
-  const transaction = verified.transaction;
+  const { transaction, renewal } = await verified.contents();
   if (!transaction?.originalTransactionId) return ignore('the notification carries no transaction');
   if (!appleConfig().productIds.includes(transaction.productId ?? '')) return ignore(`product ${transaction.productId} is not sold by this backend`);
 
@@ -81,14 +81,14 @@ async function applyVerified(
       await recordStoreEvent(tx, { ...key, result: 'ignored', error: reason });
       return { ...base, result: 'ignored', reason } satisfies NotificationOutcome;
     }
-    const update = subscriptionUpdateFromAppStore(transaction, verified.renewal, {
+    const update = subscriptionUpdateFromAppStore(transaction, renewal, {
       eventId: uuid,
       eventType,
       at,
       userId: accountTokenOf(transaction),
       forced: rule in FORCED ? FORCED[rule as keyof typeof FORCED] : undefined,
       fallbackWillRenew: true,
-      payload: { notification: { ...n, data: { ...n.data, signedTransactionInfo: undefined, signedRenewalInfo: undefined } }, transaction, renewal: verified.renewal },
+      payload: { notification: { ...n, data: { ...n.data, signedTransactionInfo: undefined, signedRenewalInfo: undefined } }, transaction, renewal },
     });
     const { result } = await applySubscriptionUpdate(tx, update);
     return { ...base, result } satisfies NotificationOutcome;

@@ -54,6 +54,44 @@ async function loadRoots(config: AppleConfig): Promise<Uint8Array[]> {
   }));
 }
 
+type Certificate = { raw: Uint8Array; validFrom: string; validTo: string; issuer: string; subject: string };
+const MAX_CLOCK_SKEW_MS = 60_000; // the library's own tolerance
+const CHAIN_CACHE_MS = 15 * 60_000; // what the library caches for with online checks
+const CHAIN_CACHE_SIZE = 32;
+
+/**
+ * The official verifier, remembering certificate chains it has already verified. With online checks
+ * the library caches them itself (after OCSP); offline it re-verified the same Apple chain for every
+ * JWS — three per notification. A cached chain is reused only for payloads whose signing date lies
+ * within the validity of its certificates, exactly the date check the library would make.
+ */
+class ChainCachingVerifier extends SignedDataVerifier {
+  private readonly verifiedChains = new Map<string, { publicKey: unknown; notBefore: number; notAfter: number; until: number }>();
+
+  protected override async verifyCertificateChain(roots: Certificate[], leaf: Certificate, intermediate: Certificate, effectiveDate: Date) {
+    if (this.enableOnlineChecks) return super.verifyCertificateChain(roots as never, leaf as never, intermediate as never, effectiveDate);
+    // The library hands us node:crypto X509Certificates, whose `raw` is a Buffer.
+    const base64 = (raw: Uint8Array) => (raw as unknown as { toString(encoding: 'base64'): string }).toString('base64');
+    const key = `${base64(leaf.raw)}.${base64(intermediate.raw)}`;
+    const at = effectiveDate.getTime();
+    const hit = this.verifiedChains.get(key);
+    if (hit && hit.until > Date.now() && at >= hit.notBefore - MAX_CLOCK_SKEW_MS && at <= hit.notAfter + MAX_CLOCK_SKEW_MS) {
+      return hit.publicKey as Awaited<ReturnType<SignedDataVerifier['verifyAndDecodeTransaction']>> as never; // the KeyObject cached below
+    }
+    const publicKey = await super.verifyCertificateChainWithoutCaching(roots as never, leaf as never, intermediate as never, effectiveDate);
+    const root = roots.find((r) => r.subject === intermediate.issuer);
+    const certs = [leaf, intermediate, ...(root ? [root] : [])];
+    if (this.verifiedChains.size >= CHAIN_CACHE_SIZE) this.verifiedChains.delete(this.verifiedChains.keys().next().value!);
+    this.verifiedChains.set(key, {
+      publicKey,
+      notBefore: Math.max(...certs.map((c) => Date.parse(c.validFrom))),
+      notAfter: Math.min(...certs.map((c) => Date.parse(c.validTo))),
+      until: Date.now() + CHAIN_CACHE_MS,
+    });
+    return publicKey;
+  }
+}
+
 let verifiers: Promise<Map<AppleEnvironment, SignedDataVerifier>> | undefined;
 
 function verifiersFor(config: AppleConfig): Promise<Map<AppleEnvironment, SignedDataVerifier>> {
@@ -63,9 +101,9 @@ function verifiersFor(config: AppleConfig): Promise<Map<AppleEnvironment, Signed
     const map = new Map<AppleEnvironment, SignedDataVerifier>();
     // Only these two environments: Xcode/LocalTesting verifiers skip signature checks entirely.
     if (config.appAppleId !== undefined) {
-      map.set('Production', new SignedDataVerifier(buffers, config.onlineChecks, Environment.PRODUCTION, config.bundleId, config.appAppleId));
+      map.set('Production', new ChainCachingVerifier(buffers, config.onlineChecks, Environment.PRODUCTION, config.bundleId, config.appAppleId));
     }
-    map.set('Sandbox', new SignedDataVerifier(buffers, config.onlineChecks, Environment.SANDBOX, config.bundleId, config.appAppleId));
+    map.set('Sandbox', new ChainCachingVerifier(buffers, config.onlineChecks, Environment.SANDBOX, config.bundleId, config.appAppleId));
     return map;
   }).catch((error) => {
     verifiers = undefined;
@@ -136,25 +174,31 @@ async function verifyWithEither<T>(jws: string, verify: (v: SignedDataVerifier) 
 export interface VerifiedNotification {
   notification: ResponseBodyV2DecodedPayload;
   environment: AppleEnvironment;
-  transaction?: JWSTransactionDecodedPayload;
-  renewal?: JWSRenewalInfoDecodedPayload;
+  /** Verifies the transaction and renewal info inside (the library's notification check does not). */
+  contents(): Promise<{ transaction?: JWSTransactionDecodedPayload; renewal?: JWSRenewalInfoDecodedPayload }>;
 }
 
-/** Verifies a notification and the transaction and renewal info inside it (the library does not). */
+/** Verifies a notification; its nested signed data is verified on demand, after duplicate checks. */
 export async function verifyNotification(signedPayload: string): Promise<VerifiedNotification> {
   const { value: notification, environment } = await verifyWithEither(signedPayload, (v) => v.verifyAndDecodeNotification(signedPayload));
-  const verifier = (await verifiersFor(appleConfig())).get(environment)!;
-  try {
-    const transaction = notification.data?.signedTransactionInfo
-      ? await verifier.verifyAndDecodeTransaction(notification.data.signedTransactionInfo)
-      : undefined;
-    const renewal = notification.data?.signedRenewalInfo
-      ? await verifier.verifyAndDecodeRenewalInfo(notification.data.signedRenewalInfo)
-      : undefined;
-    return { notification, environment, transaction, renewal };
-  } catch (error) {
-    throw verificationError(error);
-  }
+  return {
+    notification,
+    environment,
+    async contents() {
+      const verifier = (await verifiersFor(appleConfig())).get(environment)!;
+      try {
+        const transaction = notification.data?.signedTransactionInfo
+          ? await verifier.verifyAndDecodeTransaction(notification.data.signedTransactionInfo)
+          : undefined;
+        const renewal = notification.data?.signedRenewalInfo
+          ? await verifier.verifyAndDecodeRenewalInfo(notification.data.signedRenewalInfo)
+          : undefined;
+        return { transaction, renewal };
+      } catch (error) {
+        throw verificationError(error);
+      }
+    },
+  };
 }
 
 export async function verifyTransaction(signedTransaction: string): Promise<{ transaction: JWSTransactionDecodedPayload; environment: AppleEnvironment }> {

@@ -42,7 +42,8 @@ export function handleAppStoreSync(req: Request): Promise<Response> {
         // The purchase's appAccountToken names its buyer when it is one of our users.
         const token = accountTokenOf(transaction);
         const [tokenUser] = token ? await tx<{ id: string }[]>`select id from auth.users where id = ${token}` : [];
-        const firstOwner = existing?.user_id ?? tokenUser?.id ?? user.id;
+        // Without an owner or a buyer token the row stays unowned here; the claim below links it.
+        const firstOwner = existing?.user_id ?? tokenUser?.id ?? null;
         await applySubscriptionUpdate(tx, subscriptionUpdateFromAppStore(transaction, undefined, {
           eventId: `transaction:${transaction.transactionId}:${transaction.signedDate}`,
           eventType: 'app.transaction_sync',
@@ -55,7 +56,8 @@ export function handleAppStoreSync(req: Request): Promise<Response> {
         const [outcome] = await tx<{ outcome: ClaimOutcome; previous_user_id: string | null }[]>`
           select * from billing.claim_subscription('app_store', ${originalTransactionId}, ${user.id},
             ${config.transferPolicy === 'transfer_to_caller'}, 'in-app sync')`;
-        return outcome;
+        // This call made the link when the caller did not own it before.
+        return outcome.outcome === 'already_owned' && existing?.user_id !== user.id ? { ...outcome, outcome: 'linked' as const } : outcome;
       });
 
       if (claim.outcome === 'owned_by_other') {

@@ -219,6 +219,7 @@ describe('RLS matrix', () => {
     const calls = [
       (tx: TransactionSql) => tx`select billing.link_stripe_customer(${ctx.spare}, 'cus_Other', false)`,
       (tx: TransactionSql) => tx`select billing.unlink_stripe_customer('cus_A')`,
+      (tx: TransactionSql) => tx`select * from billing.claim_subscription('app_store', 'nothing', ${ctx.a}, true, 'test')`,
       (tx: TransactionSql) => tx`select billing.record_store_event('stripe', 'evt_x', 'ping', now(), 'ignored')`,
       (tx: TransactionSql) =>
         tx`select * from billing.apply_subscription_update('stripe', 'evt_y', 't', now(), 'sub_y', ${ctx.a}, 'p', 'active',
