@@ -8,14 +8,14 @@
 // Embedded Postgres 17, the function and the load generator share this machine. Notifications are
 // signed by the fake Apple chain (which the function is configured to trust) before the clock starts.
 // Results also go to bench-results/bench-app-store-notifications.json.
-import { mkdir, mkdtemp, rm, writeFile, chmod } from 'node:fs/promises';
+import { mkdtemp, rm, writeFile, chmod } from 'node:fs/promises';
 import { randomBytes } from 'node:crypto';
-import { cpus, tmpdir } from 'node:os';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import postgres from 'postgres';
 import { startLocalPostgres } from './lib/local-postgres.ts';
-import { prepareMigratedDatabase, repoRoot } from './lib/supabase-compat.ts';
-import { closedLoop, duplicateCost, numericArg, openLoop } from './lib/bench-util.ts';
+import { prepareMigratedDatabase } from './lib/supabase-compat.ts';
+import { closedLoop, duplicateCost, numericArg, openLoop, writeReport } from './lib/bench-util.ts';
 import { FakeAppStore, generateTestChain, type FakeSubscription, type SignedNotification } from '../supabase/tests/fakes/fake-app-store.ts';
 import { startEdgeFunction } from '../supabase/tests/helpers/edge-function.ts';
 
@@ -88,17 +88,12 @@ async function main() {
     const closed = await closedLoop(await make(2000), CONCURRENCY, send);
     const duplicates = await duplicateCost(await make(300), send);
 
-    const report = {
-      measured_at: new Date().toISOString(),
-      machine: { cpus: cpus().length, node: process.version },
+    await writeReport('bench-app-store-notifications', {
       setup: { subscriptions: SUBSCRIPTIONS, verification: 'SignedDataVerifier, online checks off (no egress here)', note: 'Postgres, Deno function and load generator share this machine' },
       open_loop: { ...open, target_p99_under_50ms: open.latency.p99_ms < 50 },
       closed_loop: closed,
       ...duplicates,
-    };
-    console.log(JSON.stringify(report, null, 2));
-    await mkdir(join(repoRoot, 'bench-results'), { recursive: true });
-    await writeFile(join(repoRoot, 'bench-results', 'bench-app-store-notifications.json'), JSON.stringify(report, null, 2));
+    });
     await sql.end();
   } finally {
     await fn?.stop();

@@ -9,14 +9,11 @@
 // Reports: latency p50/p90/p99 at a fixed arrival rate (open loop), the maximum events/s with
 // concurrent senders (closed loop), and the cost of a duplicate delivery. Results also go to
 // bench-results/bench-stripe-webhook.json.
-import { mkdir, writeFile } from 'node:fs/promises';
 import { randomBytes } from 'node:crypto';
-import { join } from 'node:path';
-import { cpus } from 'node:os';
 import postgres from 'postgres';
 import { startLocalPostgres } from './lib/local-postgres.ts';
-import { prepareMigratedDatabase, repoRoot } from './lib/supabase-compat.ts';
-import { closedLoop, duplicateCost, numericArg, openLoop } from './lib/bench-util.ts';
+import { prepareMigratedDatabase } from './lib/supabase-compat.ts';
+import { closedLoop, duplicateCost, numericArg, openLoop, writeReport } from './lib/bench-util.ts';
 import { FakeStripe, type FakeStripeEvent } from '../supabase/tests/fakes/fake-stripe.ts';
 import { startEdgeFunction } from '../supabase/tests/helpers/edge-function.ts';
 import { signStripePayload } from '../supabase/tests/helpers/stripe-stack.ts';
@@ -96,17 +93,12 @@ async function main() {
     const closed = await closedLoop(await sign(makeEvents(3000)), CONCURRENCY, send);
     const duplicates = await duplicateCost(await sign(makeEvents(500)), send);
 
-    const report = {
-      measured_at: new Date().toISOString(),
-      machine: { cpus: cpus().length, node: process.version },
+    await writeReport('bench-stripe-webhook', {
       setup: { subscriptions: SUBSCRIPTIONS, note: 'Postgres, Deno function, fake Stripe and load generator share this machine' },
       open_loop: { ...open, target_p99_under_50ms: open.latency.p99_ms < 50 },
       closed_loop: closed,
       ...duplicates,
-    };
-    console.log(JSON.stringify(report, null, 2));
-    await mkdir(join(repoRoot, 'bench-results'), { recursive: true });
-    await writeFile(join(repoRoot, 'bench-results', 'bench-stripe-webhook.json'), JSON.stringify(report, null, 2));
+    });
     await sql.end();
   } finally {
     await fn?.stop();

@@ -71,3 +71,15 @@ export async function duplicateCost<T>(items: T[], send: (item: T) => Promise<Se
   const b = summarize(again);
   return { first_delivery: a, duplicate_delivery: b, duplicate_p50_ratio: Math.round((b.p50_ms / a.p50_ms) * 100) / 100 };
 }
+
+/** Prints a benchmark report and keeps it in bench-results/<name>.json. */
+export async function writeReport(name: string, report: Record<string, unknown>): Promise<void> {
+  const { mkdir, writeFile } = await import('node:fs/promises');
+  const { cpus } = await import('node:os');
+  const { join } = await import('node:path');
+  const { repoRoot } = await import('./supabase-compat.ts');
+  const full = { measured_at: new Date().toISOString(), machine: { cpus: cpus().length, node: process.version }, ...report };
+  console.log(JSON.stringify(full, null, 2));
+  await mkdir(join(repoRoot, 'bench-results'), { recursive: true });
+  await writeFile(join(repoRoot, 'bench-results', `${name}.json`), JSON.stringify(full, null, 2));
+}
