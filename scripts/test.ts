@@ -32,9 +32,17 @@ async function typecheckEdgeFunctions(): Promise<void> {
   console.log(`deno check: ${names.length} edge functions type-check.`);
 }
 
+/** The web app's component tests (Vitest + Testing Library, happy-dom). */
+function runComponentTests(): void {
+  const result = spawnSync(join(repoRoot, 'node_modules', '.bin', 'vitest'), ['run', '--config', 'web/vite.config.ts', '--reporter', 'dot'], {
+    cwd: repoRoot, stdio: 'inherit', env: { ...process.env, CI: 'true' },
+  });
+  if (result.status !== 0) throw new Error('web component tests failed');
+}
+
 async function main(): Promise<number> {
   const filters = process.argv.slice(2);
-  const all = await findTests(join(repoRoot, 'supabase', 'tests'));
+  const all = [...(await findTests(join(repoRoot, 'supabase', 'tests'))), ...(await findTests(join(repoRoot, 'web', 'e2e')))];
   const files = filters.length ? all.filter((f) => filters.some((x) => f.includes(x))) : all;
   if (files.length === 0) {
     console.error(`no test files match ${filters.join(' ')}`);
@@ -42,6 +50,7 @@ async function main(): Promise<number> {
   }
 
   await typecheckEdgeFunctions();
+  if (filters.length === 0 || filters.includes('web')) runComponentTests();
 
   const passwords = { postgres: randomBytes(12).toString('hex'), authenticator: randomBytes(12).toString('hex') };
   const pg = await startLocalPostgres({ unsafeFast: true });

@@ -6,6 +6,7 @@
 // (3-D Secure, declines, renewals, cancellations, refunds) and return the events Stripe would send.
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { randomBytes } from 'node:crypto';
+import Stripe from 'stripe';
 
 export const FAKE_STRIPE_API_VERSION = '2026-10-28.endive';
 const DAY = 86_400;
@@ -38,6 +39,13 @@ function id(prefix: string): string {
 
 function clone<T>(value: T): T {
   return structuredClone(value);
+}
+
+const cryptoProvider = Stripe.createSubtleCryptoProvider();
+
+/** A Stripe-Signature header for a payload, with Stripe's own signing scheme. */
+export async function signStripePayload(payload: string, secret: string, timestamp?: number): Promise<string> {
+  return Stripe.webhooks.generateTestHeaderStringAsync({ payload, secret, timestamp, cryptoProvider });
 }
 
 /** Parses Stripe's form encoding: a[b][0][c]=v → { a: { b: [ { c: 'v' } ] } }. */
@@ -80,6 +88,10 @@ export class FakeStripe {
   unavailable = false;
   /** Billing mode for new subscriptions: flexible (default since clover) schedules cancellation with cancel_at. */
   billingMode: 'flexible' | 'classic' = 'flexible';
+  /** When set, events caused through the API (Stripe.js confirming a payment) are delivered here, signed, in order. */
+  webhook?: { url: string; secret: string };
+  readonly deliveries: { event: string; status: number }[] = [];
+  private deliveryChain: Promise<void> = Promise.resolve();
   private readonly idempotent = new Map<string, { status: number; body: Obj }>();
   private server?: Server;
   private clock = Math.floor(Date.now() / 1000);
@@ -129,9 +141,13 @@ export class FakeStripe {
     this.requests.push({ method: req.method ?? '', path: url.pathname, params, idempotencyKey, stripeVersion: (req.headers['stripe-version'] as string) ?? null });
 
     let result: { status: number; body: Obj };
-    if (this.unavailable) {
+    // Stripe.js calls the API from the browser with the publishable key and a client secret.
+    const publishable = typeof params.key === 'string' && params.key.startsWith('pk_test_') && /^\/v1\/(payment_intents|setup_intents)\//.test(url.pathname);
+    if (req.method === 'OPTIONS') {
+      result = { status: 204, body: {} };
+    } else if (this.unavailable) {
       result = stripeError(503, 'api_error', 'Fake Stripe is unavailable');
-    } else if (!/^Bearer sk_test_/.test(req.headers.authorization ?? '')) {
+    } else if (!publishable && !/^Bearer sk_test_/.test(req.headers.authorization ?? '')) {
       result = stripeError(401, 'invalid_request_error', 'Invalid API Key provided');
     } else {
       const replayKey = idempotencyKey && req.method === 'POST' ? `${url.pathname}:${idempotencyKey}` : null;
@@ -149,8 +165,8 @@ export class FakeStripe {
         if (replayKey && result.status < 500) this.idempotent.set(replayKey, result);
       }
     }
-    res.writeHead(result.status, { 'content-type': 'application/json', 'request-id': id('req') });
-    res.end(JSON.stringify(result.body));
+    res.writeHead(result.status, { 'content-type': 'application/json', 'request-id': id('req'), 'access-control-allow-origin': '*', 'access-control-allow-headers': '*' });
+    res.end(result.status === 204 ? undefined : JSON.stringify(result.body));
   }
 
   private route(method: string, path: string, p: Obj): Obj {
@@ -199,6 +215,7 @@ export class FakeStripe {
         return list(matches.map((ip) => (expand.includes('data.invoice') ? { ...clone(ip), invoice: this.renderInvoice(this.invoices.get(ip.invoice)!, []) } : clone(ip))), '/v1/invoice_payments');
       }
     }
+    if (resource === 'payment_intents' && objectId) return this.paymentIntentRoute(method, objectId, action, p);
     if (resource === 'billing_portal' && objectId === 'configurations') {
       if (method === 'GET' && !action) return list([...this.portalConfigurations.values()].map(clone), '/v1/billing_portal/configurations');
       if (method === 'POST' && !action) return this.createPortalConfiguration(p);
@@ -426,6 +443,58 @@ export class FakeStripe {
     return clone(config);
   }
 
+  // ---- Stripe.js: confirming a payment from the browser ------------------------------------------
+
+  /** Test card numbers, as Stripe's test mode treats them. */
+  static readonly cards = { success: '4242424242424242', declined: '4000000000000002', threeDSecure: '4000002500003155' };
+
+  private paymentIntentRoute(method: string, piId: string, action: string | undefined, p: Obj): Obj {
+    const pi = this.must(this.paymentIntents, piId, 'payment_intent');
+    if (p.client_secret !== undefined && p.client_secret !== pi.client_secret) {
+      throw stripeError(400, 'invalid_request_error', 'The client_secret provided does not match the client_secret associated with the PaymentIntent.');
+    }
+    const invoice = [...this.invoices.values()].find((i) => i._payment_intent === piId)!;
+    const sub = this.subscriptions.get(invoice.parent.subscription_details.subscription)!;
+    if (method === 'GET' && !action) return clone(pi);
+    if (method === 'POST' && action === 'confirm') {
+      const number = String(p.payment_method_data?.card?.number ?? '').replace(/\s/g, '');
+      if (number === FakeStripe.cards.declined) {
+        this.deliver(this.payFirstInvoice(sub.id, 'declined'));
+        throw stripeError(402, 'card_error', 'Your card was declined.', { code: 'card_declined', decline_code: 'generic_decline', payment_intent: clone(pi) });
+      }
+      if (number === FakeStripe.cards.threeDSecure) {
+        this.deliver(this.payFirstInvoice(sub.id, 'requires_action'));
+        return clone(pi);
+      }
+      if (number !== FakeStripe.cards.success) {
+        throw stripeError(402, 'card_error', 'Your card number is incorrect.', { code: 'incorrect_number' });
+      }
+      this.deliver(this.payFirstInvoice(sub.id, 'succeeded'));
+      return clone(pi);
+    }
+    if (method === 'POST' && action === 'authenticate') {
+      // FAKE-only: the outcome of the 3-D Secure challenge the fake Stripe.js shows.
+      if (p.outcome === 'succeeded') this.deliver(this.settleInvoice(sub, invoice, 'active'));
+      else Object.assign(pi, { status: 'requires_payment_method', next_action: null, last_payment_error: { code: 'payment_intent_authentication_failure', type: 'card_error', message: 'We are unable to authenticate your payment method. Please choose a different payment method and try again.' } });
+      return clone(pi);
+    }
+    throw stripeError(404, 'invalid_request_error', `Unrecognized request URL (${method}: /v1/payment_intents/${piId}/${action ?? ''})`);
+  }
+
+  /** Sends events to the configured webhook, signed, one after another (as Stripe would, but in order). */
+  deliver(events: FakeStripeEvent[]): void {
+    const target = this.webhook;
+    if (!target) return;
+    for (const event of events) {
+      this.deliveryChain = this.deliveryChain.then(async () => {
+        const payload = JSON.stringify(event);
+        const res = await fetch(target.url, { method: 'POST', headers: { 'content-type': 'application/json', 'stripe-signature': await signStripePayload(payload, target.secret) }, body: payload })
+          .catch(() => ({ status: 0 }));
+        this.deliveries.push({ event: event.type, status: res.status });
+      });
+    }
+  }
+
   // ---- lifecycle controls (what a customer, the bank or Stripe's clock would do) --------------
 
   event(type: string, object: Obj, previousAttributes?: Obj): FakeStripeEvent {
@@ -446,6 +515,7 @@ export class FakeStripe {
     invoice.attempted = true;
     if (outcome === 'requires_action') {
       pi.status = 'requires_action';
+      pi.payment_method = id('pm');
       pi.next_action = { type: 'use_stripe_sdk', use_stripe_sdk: { type: 'three_d_secure_redirect' } };
       return [this.event('invoice.payment_action_required', invoice)];
     }

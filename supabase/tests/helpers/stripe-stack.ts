@@ -1,9 +1,8 @@
 // The Stripe billing stack for tests: a cloned test database (reached through a cuttable proxy),
 // the FAKE Stripe API, a test token signer, and the real edge functions under Deno.
 import { randomBytes } from 'node:crypto';
-import Stripe from 'stripe';
 import { createTestDatabase, type TestDatabase } from './test-database.ts';
-import { FakeStripe, type FakeStripeEvent } from '../fakes/fake-stripe.ts';
+import { FakeStripe, signStripePayload, type FakeStripeEvent } from '../fakes/fake-stripe.ts';
 import { createTestSigner, TEST_SUPABASE_URL, type TestSigner } from './access-tokens.ts';
 import { callFunction, startEdgeFunction, type CallInit, type CallResult, type RunningFunction } from './edge-function.ts';
 import { startTcpProxy, type TcpProxy } from './tcp-proxy.ts';
@@ -35,11 +34,7 @@ export interface DeliverOptions {
   tamper?: (payload: string) => string;
 }
 
-const cryptoProvider = Stripe.createSubtleCryptoProvider();
-
-export async function signStripePayload(payload: string, secret: string, timestamp?: number): Promise<string> {
-  return Stripe.webhooks.generateTestHeaderStringAsync({ payload, secret, timestamp, cryptoProvider });
-}
+export { signStripePayload };
 
 export async function startStripeStack(options: { functions: StripeFunctionName[]; env?: Record<string, string> }): Promise<StripeStack> {
   const db = await createTestDatabase();

@@ -14,6 +14,8 @@ export interface TestDatabase {
   asAnon<T>(fn: (tx: TransactionSql) => Promise<T>): Promise<T>;
   asUser<T>(userId: string, fn: (tx: TransactionSql) => Promise<T>): Promise<T>;
   asServiceRole<T>(fn: (tx: TransactionSql) => Promise<T>): Promise<T>;
+  /** Any API role with the given JWT claims, as PostgREST runs a request. */
+  asApi<T>(role: ApiRole, claims: Record<string, unknown>, fn: (tx: TransactionSql) => Promise<T>): Promise<T>;
   createUser(options?: CreateUserOptions): Promise<string>;
   drop(): Promise<void>;
 }
@@ -83,6 +85,7 @@ export async function createTestDatabase(): Promise<TestDatabase> {
     asAnon: (fn) => asApiRole(api, 'anon', { role: 'anon' }, fn),
     asUser: (userId, fn) => asApiRole(api, 'authenticated', userClaims(userId), fn),
     asServiceRole: (fn) => asApiRole(api, 'service_role', { role: 'service_role' }, fn),
+    asApi: (role, claims, fn) => asApiRole(api, role, claims, fn),
     createUser: (options) => insertAuthUser(owner, options),
     async drop() {
       await owner.end();

@@ -1,0 +1,1 @@
+function e(e,t=`/account`){return!e||!e.startsWith(`/`)||e.startsWith(`//`)||e.startsWith(`/\\`)?t:e}export{e as t};

@@ -1,0 +1,39 @@
+import { defineConfig } from 'vitest/config';
+import type { Plugin } from 'vite';
+import react from '@vitejs/plugin-react';
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+
+/**
+ * Apple Pay on the web needs Apple's domain-association file at
+ * /.well-known/apple-developer-merchantid-domain-association. Stripe provides it for your account;
+ * point APPLE_PAY_DOMAIN_ASSOCIATION_FILE at it at build time and it is served from there.
+ */
+function applePayDomainAssociation(): Plugin {
+  const file = process.env.APPLE_PAY_DOMAIN_ASSOCIATION_FILE;
+  const path = '.well-known/apple-developer-merchantid-domain-association';
+  return {
+    name: 'apple-pay-domain-association',
+    configureServer(server) {
+      if (!file) return;
+      server.middlewares.use(`/${path}`, (_req, res) => res.end(readFileSync(file)));
+    },
+    generateBundle() {
+      if (file) this.emitFile({ type: 'asset', fileName: path, source: readFileSync(file) });
+    },
+  };
+}
+
+export default defineConfig({
+  root: fileURLToPath(new URL('.', import.meta.url)),
+  plugins: [react(), applePayDomainAssociation()],
+  envPrefix: 'VITE_',
+  build: { outDir: 'dist', emptyOutDir: true, sourcemap: false, target: 'es2022' },
+  server: { host: '127.0.0.1', port: 5173, strictPort: true },
+  preview: { host: '127.0.0.1', port: 4173 },
+  test: {
+    environment: 'happy-dom',
+    include: ['src/**/*.test.{ts,tsx}'],
+    restoreMocks: true,
+  },
+});
