@@ -2,13 +2,10 @@
 // (Supabase bootstrap + migrations through the real CLI); each test file clones it. Postgres is
 // stopped when the run ends, whether the tests pass, fail or are interrupted.
 import { spawn, spawnSync } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
 import { readdir } from 'node:fs/promises';
 import { join, relative } from 'node:path';
-import { startLocalPostgres } from './lib/local-postgres.ts';
-import { prepareMigratedDatabase, repoRoot } from './lib/supabase-compat.ts';
-
-const TEMPLATE_DB = 'app_template';
+import { repoRoot } from './lib/supabase-compat.ts';
+import { startTestPostgres, TEMPLATE_DB } from './lib/test-postgres.ts';
 
 async function findTests(dir: string): Promise<string[]> {
   const entries = await readdir(dir, { withFileTypes: true, recursive: true });
@@ -52,28 +49,19 @@ async function main(): Promise<number> {
   await typecheckEdgeFunctions();
   if (filters.length === 0 || filters.includes('web')) runComponentTests();
 
-  const passwords = { postgres: randomBytes(12).toString('hex'), authenticator: randomBytes(12).toString('hex') };
-  const pg = await startLocalPostgres({ unsafeFast: true });
+  const pg = await startTestPostgres();
   const stopOnSignal = (signal: NodeJS.Signals) => {
     void pg.stop().finally(() => process.exit(signal === 'SIGINT' ? 130 : 143));
   };
   process.once('SIGINT', stopOnSignal);
   process.once('SIGTERM', stopOnSignal);
   try {
-    await prepareMigratedDatabase(pg, TEMPLATE_DB, passwords);
     console.log(`Postgres 17 on 127.0.0.1:${pg.port}; template database ${TEMPLATE_DB} migrated.`);
 
     const child = spawn(process.execPath, ['--import', 'tsx', '--test', '--test-concurrency=2', ...files], {
       cwd: repoRoot,
       stdio: 'inherit',
-      env: {
-        ...process.env,
-        TEST_PG_PORT: String(pg.port),
-        TEST_PG_ADMIN_PASSWORD: pg.password,
-        TEST_PG_POSTGRES_PASSWORD: passwords.postgres,
-        TEST_PG_AUTHENTICATOR_PASSWORD: passwords.authenticator,
-        TEST_PG_TEMPLATE: TEMPLATE_DB,
-      },
+      env: { ...process.env, ...pg.env },
     });
     return await new Promise<number>((resolve) => child.on('exit', (code, signal) => resolve(code ?? (signal ? 1 : 0))));
   } finally {

@@ -208,8 +208,8 @@ class FakeStripeInstance {
 }
 
 /** Defines window.Stripe as Stripe.js does. */
-export function installFakeStripe(target: Window & { Stripe?: unknown }, options: FakeStripeJsOptions = {}): void {
+export function installFakeStripe(target: Window, options: FakeStripeJsOptions = {}): void {
   const factory = (key: string) => new FakeStripeInstance(key, options);
   (factory as unknown as { version: string }).version = 'endive';
-  target.Stripe = factory;
+  (target as unknown as { Stripe: unknown }).Stripe = factory;
 }

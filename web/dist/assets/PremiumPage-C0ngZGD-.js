@@ -1,1 +1,0 @@
-import{l as e,r as t}from"./index-BT-J2-pm.js";import{n}from"./gates-CLvsfMIv.js";var r=e();function i(){return(0,r.jsx)(n,{children:(0,r.jsx)(t,{title:`Premium`,children:(0,r.jsx)(`p`,{children:`Welcome to Premium: every practice exam, every explanation, on the web and on your iPhone.`})})})}export{i as default};
