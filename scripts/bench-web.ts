@@ -5,7 +5,8 @@
 // For a signed-in person without a subscription it measures, over fresh browser contexts (empty
 // cache), the JavaScript the page downloads (each file gzipped, Stripe.js excluded: it comes from
 // Stripe) split into our code and libraries, and the time to interactive: from navigation start
-// until the card form is ready and the Subscribe button is enabled. Same stack as the browser
+// until a person can pay (Stripe.js loaded and the card form or a wallet ready), as the page marks
+// it with performance.mark('subscribe:interactive'). Same stack as the browser
 // tests: fake Supabase/Stripe at the network boundary, real functions and Postgres behind them.
 import { gzipSync } from 'node:zlib';
 import { readFile } from 'node:fs/promises';
@@ -49,8 +50,8 @@ async function main() {
       await p.page.goto(`${stack.origin}/subscribe`);
       if (p.size === 'phone') await p.page.getByRole('button', { name: 'Pay with card' }).click();
       await p.page.locator('button[type=submit]:not([disabled])', { hasText: 'Subscribe' }).waitFor();
-      const interactive = await p.page.evaluate(() => performance.now());
-      tti.push(p.size === 'phone' ? Number.NaN : interactive);
+      // The app marks the moment the form can be used (the browser's clock, not the test's polling).
+      tti.push(await p.page.evaluate(() => performance.getEntriesByName('subscribe:interactive')[0]?.startTime ?? Number.NaN));
       // Sizes of exactly the files the page loaded, gzipped as a server would send them.
       transfer = await Promise.all([...new Set(scripts)].map(async (path) => ({
         file: path.split('/').pop()!,
@@ -72,7 +73,7 @@ async function main() {
         excluded: 'Stripe.js (served by Stripe)',
         target_under_80kb: sum(transfer) < 80 * 1024,
       },
-      time_to_interactive_desktop_ms: summarize(tti.filter((t) => !Number.isNaN(t))),
+      time_to_interactive_ms: summarize(tti.filter((t) => !Number.isNaN(t))),
     });
   } finally {
     await stack.stop();

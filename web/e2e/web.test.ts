@@ -300,6 +300,29 @@ describe('web app in Chromium', () => {
     });
   });
 
+  test('keyboard only: skip link, labelled fields in order, Enter submits', async () => {
+    await withPage('desktop', async (p) => {
+      const address = email();
+      await s.supabase.createUser(address, PASSWORD);
+      await p.page.goto(`${s.origin}/sign-in?next=/account`);
+      await p.page.getByLabel('Email').waitFor();
+      await p.page.keyboard.press('Tab');
+      assert.equal(await p.page.evaluate(() => document.activeElement?.textContent), 'Skip to content');
+      await p.page.getByLabel('Email').focus();
+      await p.page.keyboard.type(address);
+      await p.page.keyboard.press('Tab');
+      assert.equal(await p.page.evaluate(() => (document.activeElement as HTMLInputElement | null)?.name), 'password');
+      await p.page.keyboard.type(PASSWORD);
+      await p.page.keyboard.press('Enter');
+      await p.page.waitForURL(`${s.origin}/account`);
+      // Every form control on the account page has an accessible name.
+      const unnamed = await p.page.evaluate(() => [...document.querySelectorAll('input, button, a')]
+        .filter((el) => !(el.getAttribute('aria-label') || el.textContent?.trim() || (el as HTMLInputElement).labels?.length))
+        .map((el) => el.outerHTML.slice(0, 80)));
+      assert.deepEqual(unnamed, []);
+    });
+  });
+
   test('forgot password → email link → new password → signed in', async () => {
     await withPage('phone', async (p) => {
       const address = email();

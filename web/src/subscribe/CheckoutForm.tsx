@@ -71,6 +71,14 @@ export function CheckoutForm({ next, onAlreadySubscribed }: { next: string; onAl
     void pay();
   };
 
+  // Time to interactive of the payment form, for the benchmark (and any RUM tool): the moment a
+  // person can pay, by card or with a wallet.
+  useEffect(() => {
+    if (stripe && (cardReady || walletsAvailable) && !performance.getEntriesByName('subscribe:interactive').length) {
+      performance.mark('subscribe:interactive');
+    }
+  }, [stripe, cardReady, walletsAvailable]);
+
   const cardVisible = !narrow || showCard || walletsAvailable === false;
   const paying = phase.name === 'paying';
   return (
