@@ -17,7 +17,7 @@ import { startLocalPostgres } from './lib/local-postgres.ts';
 import { prepareMigratedDatabase } from './lib/supabase-compat.ts';
 import { closedLoop, duplicateCost, numericArg, openLoop, writeReport } from './lib/bench-util.ts';
 import { FakeAppStore, generateTestChain, type FakeSubscription, type SignedNotification } from '../supabase/tests/fakes/fake-app-store.ts';
-import { startEdgeFunction } from '../supabase/tests/helpers/edge-function.ts';
+import { startEdgeFunction } from './lib/edge-functions.ts';
 
 const RATE = numericArg('rate', 100);
 const SECONDS = numericArg('seconds', 20);

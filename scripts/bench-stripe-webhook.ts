@@ -15,7 +15,7 @@ import { startLocalPostgres } from './lib/local-postgres.ts';
 import { prepareMigratedDatabase } from './lib/supabase-compat.ts';
 import { closedLoop, duplicateCost, numericArg, openLoop, writeReport } from './lib/bench-util.ts';
 import { FakeStripe, type FakeStripeEvent } from '../supabase/tests/fakes/fake-stripe.ts';
-import { startEdgeFunction } from '../supabase/tests/helpers/edge-function.ts';
+import { startEdgeFunction } from './lib/edge-functions.ts';
 import { signStripePayload } from '../supabase/tests/helpers/stripe-stack.ts';
 
 const RATE = numericArg('rate', 200);

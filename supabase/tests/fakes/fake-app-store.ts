@@ -61,6 +61,17 @@ export async function generateTestChain(options: { withAppleOids?: boolean; notB
   };
 }
 
+/** A chain as files: the local sandbox keeps its own, so the functions and `npm run simulate` agree. */
+export async function exportTestChain(chain: TestChain): Promise<{ rootDer: string; x5c: string[]; leafPkcs8: string }> {
+  const pkcs8 = new Uint8Array(await crypto.subtle.exportKey('pkcs8', chain.leafKey));
+  return { rootDer: Buffer.from(chain.rootDer).toString('base64'), x5c: chain.x5c, leafPkcs8: Buffer.from(pkcs8).toString('base64') };
+}
+
+export async function importTestChain(saved: { rootDer: string; x5c: string[]; leafPkcs8: string }): Promise<TestChain> {
+  const leafKey = await crypto.subtle.importKey('pkcs8', Buffer.from(saved.leafPkcs8, 'base64'), { name: 'ECDSA', namedCurve: 'P-256' }, true, ['sign']);
+  return { rootDer: new Uint8Array(Buffer.from(saved.rootDer, 'base64')), x5c: saved.x5c, leafKey };
+}
+
 const b64url = (bytes: Uint8Array | string) => Buffer.from(bytes).toString('base64url');
 
 export async function signJws(payload: object, chain: TestChain, header: Record<string, unknown> = { alg: 'ES256', x5c: chain.x5c }): Promise<string> {

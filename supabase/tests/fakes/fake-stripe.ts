@@ -105,16 +105,19 @@ export class FakeStripe {
     this.clock += seconds;
   }
 
-  async start(): Promise<this> {
+  async start(port = 0): Promise<this> {
     this.server = createServer((req, res) => void this.handle(req, res));
-    await new Promise<void>((resolve) => this.server!.listen(0, '127.0.0.1', resolve));
+    await new Promise<void>((resolve, reject) => {
+      this.server!.once('error', reject);
+      this.server!.listen(port, '127.0.0.1', resolve);
+    });
     this.port = (this.server.address() as { port: number }).port;
     return this;
   }
 
   async stop(): Promise<void> {
+    this.server?.closeAllConnections();
     await new Promise<void>((resolve) => (this.server ? this.server.close(() => resolve()) : resolve()));
-    this.server?.closeAllConnections?.();
   }
 
   /** Environment variables that point our Stripe client at this fake. */
@@ -171,6 +174,7 @@ export class FakeStripe {
 
   private route(method: string, path: string, p: Obj): Obj {
     const parts = path.split('/').filter(Boolean); // ['v1', resource, id?, action?]
+    if (parts[0] === '_fake' && method === 'POST') return { events: this.control(parts[2], parts[3], p) };
     const [, resource, objectId, action] = parts;
     const key = `${method} ${resource}${objectId ? '/:id' : ''}${action ? `/${action}` : ''}`;
     const expand: string[] = Object.values(p.expand ?? {});
@@ -492,6 +496,30 @@ export class FakeStripe {
           .catch(() => ({ status: 0 }));
         this.deliveries.push({ event: event.type, status: res.status });
       });
+    }
+  }
+
+  /**
+   * FAKE-only HTTP controls, for the local sandbox (`npm run simulate`), which runs in another
+   * process: POST /_fake/subscriptions/<id>/<pay|renew|recover|schedule_cancellation|end>.
+   * They move the subscription as Stripe would and return the events Stripe would send.
+   */
+  private control(subId: string, action: string, p: Obj): FakeStripeEvent[] {
+    switch (action) {
+      case 'pay':
+        return this.payFirstInvoice(subId, (p.outcome ?? 'succeeded') as 'succeeded');
+      case 'renew':
+        return this.renew(subId, (p.outcome ?? 'succeeded') as 'succeeded');
+      case 'recover':
+        return this.recover(subId);
+      case 'schedule_cancellation':
+        return this.scheduleCancellation(subId);
+      case 'end':
+        return this.endSubscription(subId, (p.when ?? 'period_end') as 'period_end');
+      case 'refund':
+        return this.refundLatestInvoice(subId);
+      default:
+        throw stripeError(404, 'invalid_request_error', `Unknown fake control ${action}`);
     }
   }
 

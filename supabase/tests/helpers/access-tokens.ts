@@ -1,12 +1,32 @@
 // Supabase-shaped access tokens for tests: ES256 signed by a test key published as an inline JWKS
 // (what SUPABASE_JWKS carries), or HS256 with a legacy JWT secret.
 import { randomBytes, randomUUID } from 'node:crypto';
-import { exportJWK, generateKeyPair, SignJWT, type CryptoKey } from 'jose';
+import { exportJWK, generateKeyPair, importJWK, SignJWT, type CryptoKey, type JWK } from 'jose';
 
 export const TEST_SUPABASE_URL = 'http://127.0.0.1:54321';
 export const TEST_ISSUER = `${TEST_SUPABASE_URL}/auth/v1`;
 
+/** A signing key pair and legacy secret, storable as JSON (the local sandbox keeps one on disk). */
+export interface SignerKeys {
+  kid: string;
+  privateJwk: JWK;
+  publicJwk: JWK;
+  legacySecret: string;
+}
+
+export async function generateSignerKeys(): Promise<SignerKeys> {
+  const kid = randomUUID();
+  const { publicKey, privateKey } = await generateKeyPair('ES256', { extractable: true });
+  return {
+    kid,
+    privateJwk: await exportJWK(privateKey),
+    publicJwk: { ...(await exportJWK(publicKey)), kid, alg: 'ES256', use: 'sig' },
+    legacySecret: randomBytes(32).toString('base64'),
+  };
+}
+
 export interface TestSigner {
+  keys: SignerKeys;
   jwks: string;
   legacySecret: string;
   token(userId: string, options?: TokenOptions): Promise<string>;
@@ -23,14 +43,14 @@ export interface TokenOptions {
   foreignKey?: boolean;
 }
 
-export async function createTestSigner(): Promise<TestSigner> {
-  const kid = randomUUID();
-  const { publicKey, privateKey } = await generateKeyPair('ES256', { extractable: true });
+export async function createTestSigner(keys?: SignerKeys, issuer = TEST_ISSUER): Promise<TestSigner> {
+  keys ??= await generateSignerKeys();
+  const { kid, legacySecret } = keys;
+  const privateKey = (await importJWK(keys.privateJwk, 'ES256')) as CryptoKey;
   const foreign = await generateKeyPair('ES256');
-  const jwk = { ...(await exportJWK(publicKey)), kid, alg: 'ES256', use: 'sig' };
-  const legacySecret = randomBytes(32).toString('base64');
   return {
-    jwks: JSON.stringify({ keys: [jwk] }),
+    keys,
+    jwks: JSON.stringify({ keys: [keys.publicJwk] }),
     legacySecret,
     async token(userId, o = {}) {
       const now = Math.floor(Date.now() / 1000);
@@ -42,7 +62,7 @@ export async function createTestSigner(): Promise<TestSigner> {
         is_anonymous: false,
       })
         .setSubject(userId)
-        .setIssuer(o.issuer ?? TEST_ISSUER)
+        .setIssuer(o.issuer ?? issuer)
         .setAudience(o.audience ?? 'authenticated')
         .setIssuedAt(now)
         .setExpirationTime(now + (o.expiresInSeconds ?? 3600));

@@ -13,6 +13,7 @@ import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import { jwtVerify, createLocalJWKSet } from 'jose';
 import type { TestDatabase } from '../../../supabase/tests/helpers/test-database.ts';
 import type { TestSigner } from '../../../supabase/tests/helpers/access-tokens.ts';
+import { proxyToFunction } from '../../../scripts/lib/edge-functions.ts';
 
 type Json = Record<string, any>; // deno-lint-ignore no-explicit-any
 
@@ -121,15 +122,7 @@ export class FakeSupabase {
     const name = url.pathname.split('/')[3];
     const target = this.functions[name];
     if (!target) return this.send(res, 404, { error: { code: 'not_found', message: `function ${name} is not running` } });
-    const chunks: Buffer[] = [];
-    for await (const chunk of req) chunks.push(chunk as Buffer);
-    const headers: Record<string, string> = {};
-    for (const [k, v] of Object.entries(req.headers)) if (typeof v === 'string' && k !== 'host' && k !== 'content-length') headers[k] = v;
-    const upstream = await fetch(target + url.search, { method: req.method, headers, body: req.method === 'GET' || req.method === 'HEAD' || req.method === 'OPTIONS' ? undefined : Buffer.concat(chunks) });
-    const out: Record<string, string> = {};
-    upstream.headers.forEach((v, k) => (out[k] = v));
-    res.writeHead(upstream.status, out);
-    res.end(Buffer.from(await upstream.arrayBuffer()));
+    await proxyToFunction(req, res, target, url.search);
   }
 
   // ---- GoTrue ----------------------------------------------------------------------------------
