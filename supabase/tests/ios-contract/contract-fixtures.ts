@@ -24,7 +24,8 @@ const ROUND_MS = 10 * 60_000;
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 export const TIMESTAMP = /^(\d{4}-\d{2}-\d{2})([T ])(\d{2}:\d{2}:\d{2})(\.\d+)?(Z|[+-]\d{2}(?::?\d{2})?)$/;
 const APPLE_ID = /^\d{15,20}$/;
-// Stripe-style random ids (`sub_1Q…`, `pi_…_secret_…`): long and with digits, unlike `in_grace_period`.
+// Stripe-style random ids (`sub_1Q…`, `pi_…_secret_…`): at least 10 characters after the prefix, so
+// words such as `in_grace_period` stay as they are.
 const STRIPE_TOKEN = /(?<![A-Za-z0-9])(sub|cus|pi|seti|bps|bpc|in|ch|price|prod|secret|test|live)_([A-Za-z0-9]{10,})/g;
 
 /**
@@ -46,8 +47,7 @@ export function normalize(value: unknown, generatedAt: number): unknown {
     if (APPLE_ID.test(v)) return stand('apple', v, (n) => String(2_000_000_000_000_000 + n));
     const ts = TIMESTAMP.exec(v);
     if (ts) return shiftTimestamp(v, ts, generatedAt);
-    return v.replace(STRIPE_TOKEN, (token, prefix: string, rest: string) =>
-      /\d/.test(rest) ? stand(`stripe-${prefix}`, rest, (n) => `${prefix}_fixture${n}`) : token);
+    return v.replace(STRIPE_TOKEN, (_token, prefix: string, rest: string) => stand(`stripe-${prefix}`, rest, (n) => `${prefix}_fixture${n}`));
   };
   return visit(value);
 }
