@@ -26,6 +26,7 @@ struct BridgeLifecycle: ViewModifier {
   }
 }
 
+#if os(iOS)
 /// "Manage subscription" done by the rules: Apple's sheet for App Store subscribers; for web
 /// subscribers, a plain statement that billing is managed on the web (no link out of the app to a
 /// payment page).
@@ -58,3 +59,4 @@ public struct ManageSubscriptionButton: View {
     return "You subscribed on our website. Billing is managed on \(host), from your account page."
   }
 }
+#endif
