@@ -41,7 +41,7 @@ public struct AppStoreSyncResponse: Codable, Equatable, Sendable {
   }
 }
 
-public enum SyncOutcome: String, Codable, Sendable, CaseIterable {
+public enum SyncOutcome: String, LenientStringEnum, Sendable, CaseIterable {
   /// The purchase is now linked to the caller.
   case linked
   /// It already was.
@@ -49,20 +49,10 @@ public enum SyncOutcome: String, Codable, Sendable, CaseIterable {
   /// It belonged to another account and the server's transfer policy moved it to the caller.
   case transferred
   case unrecognized
-
-  public init(from decoder: Decoder) throws {
-    let raw = try decoder.singleValueContainer().decode(String.self)
-    self = SyncOutcome(rawValue: raw) ?? .unrecognized
-  }
 }
 
-public enum AppStoreEnvironment: String, Codable, Sendable, CaseIterable {
+public enum AppStoreEnvironment: String, LenientStringEnum, Sendable, CaseIterable {
   case production = "Production"
   case sandbox = "Sandbox"
   case unrecognized
-
-  public init(from decoder: Decoder) throws {
-    let raw = try decoder.singleValueContainer().decode(String.self)
-    self = AppStoreEnvironment(rawValue: raw) ?? .unrecognized
-  }
 }

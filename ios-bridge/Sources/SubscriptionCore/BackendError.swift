@@ -2,7 +2,7 @@ import Foundation
 
 /// Stable error codes of the edge functions (`supabase/functions/_shared/http.ts`). The contract
 /// test fails when this list and the backend's `ErrorCode` union differ.
-public enum BackendErrorCode: String, Codable, Sendable, CaseIterable {
+public enum BackendErrorCode: String, LenientStringEnum, Sendable, CaseIterable {
   case methodNotAllowed = "method_not_allowed"
   case unauthorized
   case originNotAllowed = "origin_not_allowed"
@@ -25,11 +25,6 @@ public enum BackendErrorCode: String, Codable, Sendable, CaseIterable {
   case configError = "config_error"
   case internalError = "internal_error"
   case unrecognized
-
-  public init(from decoder: Decoder) throws {
-    let raw = try decoder.singleValueContainer().decode(String.self)
-    self = BackendErrorCode(rawValue: raw) ?? .unrecognized
-  }
 }
 
 /// Every non-2xx answer of a function: `{ "error": { "code", "message", … } }`.

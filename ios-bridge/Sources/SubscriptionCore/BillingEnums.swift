@@ -1,12 +1,22 @@
 import Foundation
 
-// The backend's text enums. Each decodes an unknown value to `.unrecognized` instead of failing, so
-// an app already in people's hands keeps working when the backend adds a value; the app then treats
-// the row conservatively (access still follows `is_active`). The contract test in
-// supabase/tests/ios-contract checks every other case against the database's enum labels.
+/// A backend text enum that decodes a value it does not know to `.unrecognized` instead of failing,
+/// so an app already in people's hands keeps working when the backend adds a value; the app then
+/// treats it conservatively (access still follows `is_active`). The contract test in
+/// supabase/tests/ios-contract checks every other case against the backend's values.
+public protocol LenientStringEnum: RawRepresentable, Codable where RawValue == String {
+  static var unrecognized: Self { get }
+}
+
+extension LenientStringEnum {
+  public init(from decoder: Decoder) throws {
+    let raw = try decoder.singleValueContainer().decode(String.self)
+    self = Self(rawValue: raw) ?? .unrecognized
+  }
+}
 
 /// `subscriptions.status`: the normalized store status (`billing.subscription_status`).
-public enum SubscriptionStatus: String, Codable, Sendable, CaseIterable {
+public enum SubscriptionStatus: String, LenientStringEnum, Sendable, CaseIterable {
   case incomplete
   case trialing
   case active
@@ -17,35 +27,20 @@ public enum SubscriptionStatus: String, Codable, Sendable, CaseIterable {
   case refunded
   case revoked
   case unrecognized
-
-  public init(from decoder: Decoder) throws {
-    let raw = try decoder.singleValueContainer().decode(String.self)
-    self = SubscriptionStatus(rawValue: raw) ?? .unrecognized
-  }
 }
 
 /// `subscriptions.store`: where the subscription was bought (`billing.store`).
-public enum BillingStore: String, Codable, Sendable, CaseIterable {
+public enum BillingStore: String, LenientStringEnum, Sendable, CaseIterable {
   case stripe
   case appStore = "app_store"
   case unrecognized
-
-  public init(from decoder: Decoder) throws {
-    let raw = try decoder.singleValueContainer().decode(String.self)
-    self = BillingStore(rawValue: raw) ?? .unrecognized
-  }
 }
 
 /// `subscriptions.manage_with`: who manages billing for this subscription.
-public enum ManageWith: String, Codable, Sendable, CaseIterable {
+public enum ManageWith: String, LenientStringEnum, Sendable, CaseIterable {
   /// Stripe's customer portal, opened from the web app.
   case stripeCustomerPortal = "stripe_customer_portal"
   /// Apple's manage-subscriptions sheet.
   case appStore = "app_store"
   case unrecognized
-
-  public init(from decoder: Decoder) throws {
-    let raw = try decoder.singleValueContainer().decode(String.self)
-    self = ManageWith(rawValue: raw) ?? .unrecognized
-  }
 }
