@@ -17,7 +17,7 @@ public final class EntitlementService: ObservableObject {
   private var boundaryTask: Task<Void, Never>?
 
   public init(
-    backend: SubscriptionBackend, changeFeed: EntitlementChangeFeed?, now: @escaping @Sendable () -> Date = Date.init
+    backend: SubscriptionBackend, changeFeed: EntitlementChangeFeed?, now: @escaping @Sendable () -> Date = { Date() }
   ) {
     self.backend = backend
     self.changeFeed = changeFeed

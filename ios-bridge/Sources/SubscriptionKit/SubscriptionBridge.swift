@@ -66,7 +66,7 @@ public final class SubscriptionBridge: ObservableObject {
     }
     subscriptions.start()
     auth.start()
-    Task { await subscriptions.loadProducts() }
+    Task { await self.subscriptions.loadProducts() }
   }
 
   /// Foreground: the subscription may have changed on the web or in Settings meanwhile.

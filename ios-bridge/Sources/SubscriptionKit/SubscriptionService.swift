@@ -46,7 +46,7 @@ public final class SubscriptionService: ObservableObject {
         await self?.process(update)
       }
     }
-    Task { await retryUnfinished() }
+    Task { await self.retryUnfinished() }
   }
 
   /// Sends every unfinished transaction again (launch, sign-in, foreground).
