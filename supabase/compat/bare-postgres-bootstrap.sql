@@ -46,6 +46,16 @@ grant usage on schema extensions to postgres, anon, authenticated, service_role;
 create extension if not exists pgcrypto with schema extensions;
 create extension if not exists "uuid-ossp" with schema extensions;
 
+-- Supabase Realtime's publication exists (empty, owned by `postgres`) on every project.
+do $$
+begin
+  if not exists (select from pg_publication where pubname = 'supabase_realtime') then
+    create publication supabase_realtime;
+  end if;
+end
+$$;
+alter publication supabase_realtime owner to postgres;
+
 -- Default privileges on `public`, as Supabase sets them: every new table, view, function and
 -- sequence is reachable by the API roles unless a migration revokes it.
 alter schema public owner to postgres;

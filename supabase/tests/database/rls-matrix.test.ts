@@ -250,3 +250,13 @@ describe('RLS matrix', () => {
     assert.ok((row.reloptions as string[]).includes('security_invoker=true'));
   });
 });
+
+test('Realtime publishes store subscription changes (the apps re-read their row on each)', async () => {
+  const db = await (await import('../helpers/test-database.ts')).createTestDatabase();
+  try {
+    const rows = await db.owner`select schemaname, tablename from pg_publication_tables where pubname = 'supabase_realtime'`;
+    assert.deepEqual(rows.map((r) => `${r.schemaname}.${r.tablename}`), ['billing.store_subscriptions']);
+  } finally {
+    await db.drop();
+  }
+});
