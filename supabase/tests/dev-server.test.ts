@@ -1,53 +1,19 @@
 // `npm run dev` as a person uses it: start, read what it serves, Ctrl-C, start again.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
 import { chmod, mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
-import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import postgres from 'postgres';
-import { freePort } from '../../scripts/lib/local-postgres.ts';
+import { devEnv, interrupt, portIsClosed, startDev } from './helpers/dev-stack.ts';
 import { repoRoot } from '../../scripts/lib/supabase-compat.ts';
 import { asApiRole, userClaims } from './helpers/test-database.ts';
-
-function startDev(env: Record<string, string>): { child: ChildProcess; output: () => string; ready: Promise<void> } {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'scripts/dev.ts'], { cwd: repoRoot, env: { ...process.env, ...env } });
-  let out = '';
-  const ready = new Promise<void>((resolve, reject) => {
-    const onData = (chunk: Buffer) => {
-      out += chunk.toString();
-      if (out.includes('Ready.')) resolve();
-    };
-    child.stdout!.on('data', onData);
-    child.stderr!.on('data', onData);
-    child.on('exit', (code) => reject(new Error(`dev exited early (${code}):\n${out}`)));
-  });
-  return { child, output: () => out, ready };
-}
-
-async function interrupt(child: ChildProcess): Promise<number | null> {
-  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
-  child.kill('SIGINT');
-  return exited;
-}
-
-function portIsClosed(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const socket = connect(port, '127.0.0.1');
-    socket.on('connect', () => {
-      socket.destroy();
-      resolve(false);
-    });
-    socket.on('error', () => resolve(true));
-  });
-}
 
 test('npm run dev serves a migrated, seeded database, stops cleanly on Ctrl-C and restarts', { timeout: 120_000 }, async () => {
   const dir = await mkdtemp(join(tmpdir(), 'dev-test-'));
   await chmod(dir, 0o755);
-  const port = await freePort();
-  const env = { DEV_DATA_DIR: join(dir, 'db'), DEV_DB_PORT: String(port) };
+  const env = await devEnv(join(dir, 'db'));
+  const port = Number(env.DEV_DB_PORT);
   try {
     const first = startDev(env);
     await first.ready;
@@ -72,9 +38,15 @@ test('npm run dev serves a migrated, seeded database, stops cleanly on Ctrl-C an
       await api.end();
     }
 
+    // Every edge function is served at the URLs `supabase start` uses.
+    const health = await (await fetch(`http://127.0.0.1:${env.DEV_API_PORT}/health`)).json();
+    assert.deepEqual(health.functions.sort(), (await readdir(join(repoRoot, 'supabase', 'functions'))).filter((f) => !f.startsWith('_')).sort());
+    const preflight = await fetch(`http://127.0.0.1:${env.DEV_API_PORT}/functions/v1/subscribe`, { method: 'OPTIONS', headers: { origin: 'http://127.0.0.1:5173' } });
+    assert.equal(preflight.status, 204);
+
     assert.equal(await interrupt(first.child), 0);
     assert.match(first.output(), /Stopped\. Nothing left running\./);
-    assert.equal(await portIsClosed(port), true, 'Postgres is gone after Ctrl-C');
+    for (const p of [env.DEV_DB_PORT, env.DEV_API_PORT, env.DEV_STRIPE_PORT]) assert.equal(await portIsClosed(Number(p)), true, `port ${p} closed after Ctrl-C`);
 
     const second = startDev(env);
     await second.ready;
