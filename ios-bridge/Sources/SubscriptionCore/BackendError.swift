@@ -17,6 +17,8 @@ public enum BackendErrorCode: String, LenientStringEnum, Sendable, CaseIterable 
   case verificationUnavailable = "verification_unavailable"
   case unknownProduct = "unknown_product"
   case ownedByAnotherAccount = "owned_by_another_account"
+  case accountNotFound = "account_not_found"
+  case appleUnavailable = "apple_unavailable"
   case alreadySubscribed = "already_subscribed"
   case noBillingAccount = "no_billing_account"
   case invalidReturnURL = "invalid_return_url"

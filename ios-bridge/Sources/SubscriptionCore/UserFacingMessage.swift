@@ -71,6 +71,16 @@ public enum UserFacingError {
         title: "You're already subscribed",
         message: "Your account already has an active subscription.",
         action: .none)
+    case .accountNotFound:
+      return UserFacingMessage(
+        title: "Account deleted",
+        message: "This account no longer exists.",
+        action: .signIn)
+    case .appleUnavailable:
+      return UserFacingMessage(
+        title: "Try again in a moment",
+        message: "Apple could not be reached to finish deleting your account. Nothing was deleted yet.",
+        action: .retry)
     case .databaseUnavailable, .verificationUnavailable, .stripeUnavailable:
       return UserFacingMessage(
         title: "We couldn't confirm your purchase yet",

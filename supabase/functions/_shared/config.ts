@@ -194,3 +194,32 @@ export const appStoreServerApiConfig = once((): AppStoreServerApiConfig | undefi
   }
   return { keyId, issuerId, privateKey: privateKey.replace(/\\n/g, '\n'), baseUrl: readEnv('APP_STORE_SERVER_API_BASE_URL') };
 });
+
+export interface SignInWithAppleConfig {
+  /** The app's bundle id (the client id of native Sign in with Apple tokens). */
+  clientId: string;
+  teamId: string;
+  keyId: string;
+  /** The Sign in with Apple .p8 key (PKCS#8 PEM). */
+  privateKey: string;
+  /** Tests only: a local fake of appleid.apple.com. */
+  baseUrl: string;
+}
+
+/** Sign in with Apple credentials, needed to revoke tokens when an account is deleted; undefined when not set. */
+export const signInWithAppleConfig = once((): SignInWithAppleConfig | undefined => {
+  const teamId = readEnv('APPLE_SIGN_IN_TEAM_ID');
+  const keyId = readEnv('APPLE_SIGN_IN_KEY_ID');
+  const privateKey = readEnv('APPLE_SIGN_IN_PRIVATE_KEY');
+  if (!teamId && !keyId && !privateKey) return undefined;
+  if (!teamId || !keyId || !privateKey) {
+    throw new ConfigError('Set all of APPLE_SIGN_IN_TEAM_ID, APPLE_SIGN_IN_KEY_ID and APPLE_SIGN_IN_PRIVATE_KEY, or none');
+  }
+  return {
+    clientId: readEnv('APPLE_SIGN_IN_CLIENT_ID') ?? required('APPLE_BUNDLE_ID'),
+    teamId,
+    keyId,
+    privateKey: privateKey.replace(/\\n/g, '\n'),
+    baseUrl: (readEnv('APPLE_ID_BASE_URL') ?? 'https://appleid.apple.com').replace(/\/+$/, ''),
+  };
+});

@@ -18,6 +18,8 @@ export type ErrorCode =
   | 'verification_unavailable'
   | 'unknown_product'
   | 'owned_by_another_account'
+  | 'account_not_found'
+  | 'apple_unavailable'
   | 'already_subscribed'
   | 'no_billing_account'
   | 'invalid_return_url'

@@ -183,6 +183,11 @@ export class FakeStripe {
         return this.createCustomer(p);
       case 'GET customers/:id':
         return clone(this.must(this.customers, objectId, 'customer'));
+      case 'DELETE customers/:id': {
+        this.must(this.customers, objectId, 'customer');
+        this.deleteCustomer(objectId); // Stripe cancels the customer's subscriptions too
+        return { id: objectId, object: 'customer', deleted: true };
+      }
       case 'POST products':
         return this.createProduct(p);
       case 'GET products':

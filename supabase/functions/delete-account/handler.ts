@@ -1,0 +1,113 @@
+// POST /functions/v1/delete-account — the signed-in person deletes their account (App Store
+// guideline 5.1.1(v)), from the web or the iOS app. Body (optional): { "appleAuthorizationCode":
+// "<fresh Sign in with Apple authorization code>" } — sent by the iOS app so we can revoke the
+// person's Apple tokens, as Apple requires.
+//
+// Order: everything outside our database first (Apple token revocation, Stripe cancellation), then
+// one transaction that removes the user and their data. If Apple or Stripe cannot be reached we
+// answer 503 and delete nothing, so a retry finishes the job. The store ledger keeps its events
+// (it holds no personal data); subscription rows are unlinked and their raw payloads dropped.
+import type Stripe from 'stripe';
+import { authenticate } from '../_shared/auth.ts';
+import { signInWithAppleConfig, webConfig } from '../_shared/config.ts';
+import { databaseUnavailable, db, isDatabaseUnavailable } from '../_shared/db.ts';
+import { ApiError, corsHeaders, isOriginAllowed, json, readJsonObject, respond } from '../_shared/http.ts';
+import { isStripeUnavailable, stripe, stripeUnavailable } from '../_shared/stripe-client.ts';
+import { AppleIdError, revokeAppleTokens } from '../_shared/apple-id.ts';
+
+const MAX_BODY_BYTES = 16 * 1024;
+const APPLE_MANAGE_URL = 'https://apps.apple.com/account/subscriptions';
+
+export function handleDeleteAccount(req: Request): Promise<Response> {
+  let headers: Headers | undefined;
+  return respond(async () => {
+    const { allowedOrigins } = webConfig();
+    headers = corsHeaders(req, allowedOrigins, 'POST, OPTIONS');
+    if (!isOriginAllowed(req, allowedOrigins)) throw new ApiError(403, 'origin_not_allowed', 'This origin may not call the API');
+    if (req.method === 'OPTIONS') return new Response(null, { status: 204, headers });
+    if (req.method !== 'POST') throw new ApiError(405, 'method_not_allowed', 'Use POST');
+    const user = await authenticate(req);
+    const body = await readJsonObject(req, MAX_BODY_BYTES);
+    const code = body.appleAuthorizationCode;
+    if (code !== undefined && (typeof code !== 'string' || code.length === 0 || code.length > 2048)) {
+      throw new ApiError(400, 'invalid_request', 'appleAuthorizationCode must be the authorization code string from Sign in with Apple');
+    }
+
+    const sql = db();
+    let state: { exists: boolean; customerId: string | null; stripeSubscriptions: string[]; appStoreActive: boolean };
+    try {
+      const [row] = await sql<{ exists: boolean; customer_id: string | null; stripe_subscriptions: string[]; app_store_active: boolean }[]>`
+        select exists (select 1 from auth.users where id = ${user.id}) as exists,
+               (select stripe_customer_id from billing.stripe_customers where user_id = ${user.id}) as customer_id,
+               coalesce((select array_agg(store_subscription_id) from billing.store_subscriptions
+                          where user_id = ${user.id} and store = 'stripe' and status not in ('expired', 'refunded', 'revoked')), '{}') as stripe_subscriptions,
+               exists (select 1 from public.subscriptions where user_id = ${user.id} and store = 'app_store' and is_active and will_renew) as app_store_active`;
+      state = { exists: row.exists, customerId: row.customer_id, stripeSubscriptions: row.stripe_subscriptions, appStoreActive: row.app_store_active };
+    } catch (error) {
+      throw isDatabaseUnavailable(error) ? databaseUnavailable() : error;
+    }
+    if (!state.exists) throw new ApiError(404, 'account_not_found', 'There is no account to delete (it may already have been deleted).');
+
+    // 1. Apple: revoke the person's Sign in with Apple tokens.
+    let appleTokenRevoked = false;
+    if (typeof code === 'string') {
+      const apple = signInWithAppleConfig();
+      if (!apple) throw new ApiError(500, 'config_error', 'Sign in with Apple credentials (APPLE_SIGN_IN_*) are needed to revoke Apple tokens');
+      try {
+        await revokeAppleTokens(apple, code);
+        appleTokenRevoked = true;
+      } catch (error) {
+        if (error instanceof AppleIdError && error.status === 400) {
+          throw new ApiError(400, 'invalid_request', 'Apple refused the authorization code (expired or already used): sign in with Apple again and retry');
+        }
+        throw new ApiError(503, 'apple_unavailable', 'Apple could not be reached to revoke your Sign in with Apple tokens; nothing was deleted, please retry');
+      }
+    }
+
+    // 2. Stripe: end web subscriptions at once, then remove the customer (payment methods and details).
+    const canceled: string[] = [];
+    try {
+      for (const id of state.stripeSubscriptions) {
+        try {
+          await stripe().subscriptions.cancel(id, { prorate: false });
+        } catch (error) {
+          // Already canceled or gone in Stripe: nothing left to end.
+          if ((error as { statusCode?: number }).statusCode !== 404 && !/canceled subscription/i.test((error as Error).message)) throw error;
+        }
+        canceled.push(id);
+      }
+      if (state.customerId) {
+        await stripe().customers.del(state.customerId).catch((error: Stripe.errors.StripeError) => {
+          if (error.statusCode !== 404) throw error;
+        });
+      }
+    } catch (error) {
+      if (isStripeUnavailable(error)) throw stripeUnavailable();
+      throw error;
+    }
+
+    // 3. Our data, in one transaction.
+    try {
+      await sql.begin(async (tx) => {
+        await tx`update billing.store_subscriptions set user_id = null, latest_payload = null where user_id = ${user.id}`;
+        await tx`delete from billing.stripe_customers where user_id = ${user.id}`;
+        await tx`delete from auth.users where id = ${user.id}`; // profile and identities go with it
+      });
+    } catch (error) {
+      throw isDatabaseUnavailable(error) ? databaseUnavailable() : error;
+    }
+
+    return json(200, {
+      deleted: true,
+      stripe: { canceledSubscriptions: canceled, customerDeleted: Boolean(state.customerId) },
+      appleTokenRevoked,
+      appStore: state.appStoreActive
+        ? {
+          mustCancelInAppStore: true,
+          message: 'Your App Store subscription is billed by Apple and continues until you cancel it: Settings › your name › Subscriptions.',
+          manageUrl: APPLE_MANAGE_URL,
+        }
+        : { mustCancelInAppStore: false },
+    }, headers);
+  }, headers);
+}
