@@ -43,6 +43,18 @@ const targets: Target[] = [
     },
   },
   {
+    name: 'public.player_stats',
+    owner: 'user_id',
+    insert: (tx, ctx) => tx`insert into public.player_stats (user_id, xp, coins) values (${ctx.spare}, 1, 1) returning user_id as owner`,
+    update: `update public.player_stats set coins = coins + 1000000 returning user_id as owner`,
+    expect: {
+      anon: deniedEverywhere,
+      userA: { select: 'own', insert: 'denied', update: 'denied', delete: 'denied' },
+      userB: { select: 'own', insert: 'denied', update: 'denied', delete: 'denied' },
+      service_role: { select: 'all', insert: 'all', update: 'all', delete: 'all' },
+    },
+  },
+  {
     name: 'public.subscriptions',
     owner: 'user_id',
     insert: (tx, _ctx, user) =>
@@ -113,6 +125,7 @@ describe('RLS matrix', () => {
     const spare = await db.createUser({ email: 'spare@example.test' });
     await db.owner`delete from public.profiles where id = ${spare}`;
     await db.owner`select billing.link_stripe_customer(${a}, 'cus_A', false), billing.link_stripe_customer(${b}, 'cus_B', false)`;
+    await db.owner`insert into public.player_stats (user_id, username, xp, coins) values (${a}, 'ada', 10, 5), (${b}, 'bea', 20, 7)`;
     await applySubscriptionUpdate(db.owner, stripeUpdate({ userId: a }));
     await applySubscriptionUpdate(db.owner, appStoreUpdate({ userId: b }));
     ctx = { a, b, spare };
