@@ -117,7 +117,7 @@ export async function startWebStack(): Promise<WebStack> {
     ...stripe.env(),
   };
   const functions: Record<string, RunningFunction> = {};
-  await Promise.all(['subscribe', 'portal', 'stripe-webhook'].map(async (name) => (functions[name] = await startEdgeFunction(name, env))));
+  await Promise.all(['subscribe', 'portal', 'stripe-webhook', 'delete-account'].map(async (name) => (functions[name] = await startEdgeFunction(name, env))));
   stripe.webhook = { url: functions['stripe-webhook'].url, secret: webhookSecret };
   const supabase = await new FakeSupabase(db, signer, Object.fromEntries(Object.entries(functions).map(([k, f]) => [k, f.url])), supabasePort).start();
   const browser: Browser = await chromium.launch({

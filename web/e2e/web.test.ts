@@ -300,6 +300,22 @@ describe('web app in Chromium', () => {
     });
   });
 
+  test('delete account: a web subscriber is unsubscribed and removed; an App Store subscriber is told what remains', async () => {
+    await withPage('desktop', async (p) => {
+      const address = email();
+      const userId = await s.supabase.createUser(address, PASSWORD);
+      await applySubscriptionUpdate(s.db.owner, appStoreUpdate({ userId }));
+      await signIn(p, address);
+      p.page.once('dialog', (dialog) => void dialog.accept());
+      await p.page.getByRole('button', { name: 'Delete my account' }).click();
+      await p.page.getByRole('heading', { name: 'Your account was deleted' }).waitFor();
+      await p.page.getByText(/continues until you cancel it/).waitFor();
+      await p.screenshot('account-deleted');
+      const [gone] = await s.db.owner`select count(*)::int as n from auth.users where id = ${userId}`;
+      assert.equal(gone.n, 0);
+    });
+  });
+
   test('keyboard only: skip link, labelled fields in order, Enter submits', async () => {
     await withPage('desktop', async (p) => {
       const address = email();

@@ -15,6 +15,7 @@ const routes: Record<string, ComponentType> = {
   '/subscribe': lazy(() => import('./subscribe/SubscribePage.tsx')),
   '/subscribe/return': lazy(() => import('./subscribe/SubscribeReturnPage.tsx')),
   '/premium': lazy(() => import('./premium/PremiumPage.tsx')),
+  '/goodbye': lazy(() => import('./account/GoodbyePage.tsx')),
 };
 
 function NotFound() {

@@ -1,5 +1,6 @@
 import { useEffect, useState, type FormEvent } from 'react';
 import { useApp } from '../app-context.tsx';
+import { callFunction, FunctionError } from '../lib/functions.ts';
 import { useRouter } from '../lib/router.tsx';
 import { useSubscription } from '../subscription/useSubscription.ts';
 import { Alert, Field, Page, Spinner } from '../ui/components.tsx';
@@ -34,6 +35,37 @@ function Profile() {
   );
 }
 
+interface DeleteResult {
+  deleted: boolean;
+  appStore: { mustCancelInAppStore: boolean; message?: string; manageUrl?: string };
+}
+
+/** Deleting the account, with a clear confirmation; the goodbye page says what remains in the App Store. */
+function DeleteAccount() {
+  const { config, supabase } = useApp();
+  const { navigate } = useRouter();
+  const [state, setState] = useState<{ busy?: boolean; error?: string }>({});
+  const remove = async () => {
+    if (!window.confirm('Delete your account and all its data? A web subscription ends now, without a refund for the current period. This cannot be undone.')) return;
+    setState({ busy: true });
+    try {
+      const result = await callFunction<{ appStore: { mustCancelInAppStore: boolean } }>(config, supabase, 'delete-account', { body: {} });
+      await supabase.auth.signOut({ scope: 'local' });
+      navigate(`/goodbye${result.appStore.mustCancelInAppStore ? '?app_store=active' : ''}`, true);
+    } catch (error) {
+      setState({ error: error instanceof FunctionError ? error.message : 'We could not delete your account. Please try again.' });
+    }
+  };
+  return (
+    <section className="card" aria-labelledby="delete-heading">
+      <h2 id="delete-heading">Delete account</h2>
+      <p className="muted">Removes your account and data on the web and on your iPhone.</p>
+      <button type="button" className="button" onClick={remove} disabled={state.busy}>{state.busy ? 'Deleting…' : 'Delete my account'}</button>
+      {state.error && <Alert>{state.error}</Alert>}
+    </section>
+  );
+}
+
 function Account() {
   const { supabase } = useApp();
   const { location, navigate } = useRouter();
@@ -45,6 +77,7 @@ function Account() {
       <Profile />
       <SignInMethods />
       <button type="button" className="button" onClick={async () => { await supabase.auth.signOut(); navigate('/', true); }}>Sign out</button>
+      <DeleteAccount />
     </Page>
   );
 }
