@@ -1,1 +1,0 @@
-import{r as e}from"./index-0p4HqvBU.js";import{n as t}from"./gates-PN4Af1OH.js";import{t as n}from"./vendor-react-DctBZRDK.js";var r=n();function i(){return(0,r.jsx)(t,{children:(0,r.jsx)(e,{title:`Premium`,children:(0,r.jsx)(`p`,{children:`Welcome to Premium: every practice exam, every explanation, on the web and on your iPhone.`})})})}export{i as default};

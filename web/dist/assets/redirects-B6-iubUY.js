@@ -1,1 +1,0 @@
-function e(e,t=`/account`){return!e||!e.startsWith(`/`)||e.startsWith(`//`)||e.startsWith(`/\\`)?t:e}export{e as t};

@@ -1,1 +1,0 @@
-import{t as e}from"./vendor-stripe-CLrz4-vP.js";var t;function n(n){return t??=e(n),t}var r={theme:`stripe`,variables:{colorPrimary:`#4f46e5`,colorText:`#1f2937`,colorDanger:`#b91c1c`,fontFamily:`system-ui, -apple-system, "Segoe UI", Roboto, sans-serif`,borderRadius:`10px`,spacingUnit:`4px`}};export{n,r as t};
