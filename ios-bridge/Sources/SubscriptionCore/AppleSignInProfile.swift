@@ -30,10 +30,14 @@ public struct AppleIDCredential: Equatable, Sendable {
   public let identityToken: String
   public let givenName: String?
   public let familyName: String?
+  /// Single-use code for Apple's token endpoint: account deletion sends it so the backend can
+  /// revoke the person's Apple tokens, as Apple requires.
+  public let authorizationCode: String?
 
-  public init(identityToken: String, givenName: String?, familyName: String?) {
+  public init(identityToken: String, givenName: String?, familyName: String?, authorizationCode: String? = nil) {
     self.identityToken = identityToken
     self.givenName = givenName
     self.familyName = familyName
+    self.authorizationCode = authorizationCode
   }
 }

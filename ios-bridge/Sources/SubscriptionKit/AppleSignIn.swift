@@ -59,7 +59,8 @@ public protocol AppleIDAuthorizing: Sendable {
       return AppleIDCredential(
         identityToken: token,
         givenName: apple.fullName?.givenName,
-        familyName: apple.fullName?.familyName)
+        familyName: apple.fullName?.familyName,
+        authorizationCode: apple.authorizationCode.flatMap { String(data: $0, encoding: .utf8) })
     }
 
     @MainActor

@@ -233,6 +233,28 @@ public final class AuthService: ObservableObject {
 
   // MARK: Sign out
 
+  // MARK: Account deletion
+
+  /// Deletes the signed-in account on the backend (web subscription ended, data removed), then
+  /// signs out locally. Accounts that use Sign in with Apple re-authorize first, so the backend
+  /// can revoke their Apple tokens. Returns what the person must still do in the App Store.
+  public func deleteAccount() async -> AccountDeletionResponse? {
+    await run {
+      var code: String?
+      if try await self.client.auth.session.user.identities?.contains(where: { $0.provider == "apple" }) == true, let apple = self.apple {
+        code = try await apple.authorize(hashedNonce: SignInNonce.random().sha256Hex).authorizationCode
+      }
+      let response: AccountDeletionResponse = try await self.client.functions.invoke(
+        "delete-account",
+        options: FunctionInvokeOptions(body: AccountDeletionRequest(appleAuthorizationCode: code))
+      ) { data, _ in
+        try JSONDecoder().decode(AccountDeletionResponse.self, from: data)
+      }
+      try? await self.client.auth.signOut(scope: .local)
+      return response
+    }
+  }
+
   public func signOut() async {
     await run {
       google?.signOut()

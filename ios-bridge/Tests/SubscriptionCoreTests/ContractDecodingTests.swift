@@ -145,4 +145,18 @@ final class ContractDecodingTests: XCTestCase {
     XCTAssertEqual(again.status, row.status)
     XCTAssertEqual(again.userId, row.userId)
   }
+
+  func testAccountDeletionTellsWhatRemainsInTheAppStore() throws {
+    let appStore = try Fixture.load("delete-account.post-200-app-store-subscriber").decode(AccountDeletionResponse.self)
+    XCTAssertTrue(appStore.deleted)
+    XCTAssertTrue(appStore.appStore.mustCancelInAppStore)
+    XCTAssertEqual(appStore.appStore.manageUrl, URL(string: "https://apps.apple.com/account/subscriptions"))
+    let web = try Fixture.load("delete-account.post-200-web-subscriber").decode(AccountDeletionResponse.self)
+    XCTAssertEqual(web.stripe.canceledSubscriptions.count, 1)
+    XCTAssertTrue(web.stripe.customerDeleted)
+    XCTAssertFalse(web.appStore.mustCancelInAppStore)
+    XCTAssertNil(web.appStore.manageUrl)
+    let again = try Fixture.load("delete-account.post-404-account-not-found").decode(BackendErrorEnvelope.self)
+    XCTAssertEqual(again.error.code, .accountNotFound)
+  }
 }

@@ -12,7 +12,7 @@ import { startAppStoreStack, TEST_APP_APPLE_ID, type AppStoreStack } from '../he
 import { startStripeStack, WEB_ORIGIN, type StripeStack } from '../helpers/stripe-stack.ts';
 import { FakeAppStore, generateTestChain } from '../fakes/fake-app-store.ts';
 import type { TestDatabase } from '../helpers/test-database.ts';
-import type { CallResult } from '../helpers/edge-function.ts';
+import { callFunction, startEdgeFunction, type CallResult } from '../helpers/edge-function.ts';
 import { ABOUT, contractDifferences, FIXTURES_DIR, normalize, readCommittedFixtures, type Fixture } from './contract-fixtures.ts';
 
 const generatedAt = Date.now();
@@ -110,6 +110,25 @@ describe('iOS contract fixtures', () => {
       recordCall('portal.post-200', 'POST /functions/v1/portal', await s.call('portal', web(user.token)), 200);
     });
 
+    test('account deletion: a web subscriber, an App Store subscriber, and a second call', async () => {
+      const fn = await startEdgeFunction('delete-account', s.env);
+      try {
+        const deleteAs = (token: string) => callFunction(fn, { token, body: {} });
+        const payer = await s.signedUser();
+        const started = await s.call('subscribe', web(payer.token));
+        for (const event of s.stripe.payFirstInvoice(started.body.subscriptionId, 'succeeded')) assert.equal((await s.deliver(event)).status, 200);
+        recordCall('delete-account.post-200-web-subscriber', 'POST /functions/v1/delete-account', await deleteAs(payer.token), 200);
+        recordCall('delete-account.post-404-account-not-found', 'POST /functions/v1/delete-account', await deleteAs(payer.token), 404);
+        const iosSubscriber = await s.signedUser();
+        await s.db.owner`select * from billing.apply_subscription_update('app_store', ${'fixture-' + randomUUID()}, 'app.transaction_sync',
+          now(), ${String(2_000_000_000_000_000 + Date.now())}, ${iosSubscriber.id}, 'com.certgames.app.monthly_premium', 'active',
+          now() + interval '30 days', true, null, true)`;
+        recordCall('delete-account.post-200-app-store-subscriber', 'POST /functions/v1/delete-account', await deleteAs(iosSubscriber.token), 200);
+      } finally {
+        await fn.stop();
+      }
+    });
+
     test('refusals the app can meet: no web billing account, already subscribed in either store', async () => {
       const newcomer = await s.signedUser();
       recordCall('portal.post-404-no-billing-account', 'POST /functions/v1/portal', await s.call('portal', web(newcomer.token)), 404);
@@ -130,7 +149,7 @@ describe('iOS contract fixtures', () => {
 
   // Runs last (node:test runs a file's suites in order).
   test('the committed fixtures are what the backend answers', async () => {
-    assert.ok(produced.size >= 14, `only ${produced.size} fixtures were produced: did a scenario fail?`);
+    assert.ok(produced.size >= 17, `only ${produced.size} fixtures were produced: did a scenario fail?`);
     if (process.env.UPDATE_IOS_FIXTURES === '1') {
       for (const name of await readdir(FIXTURES_DIR)) {
         if (name.endsWith('.json') && !produced.has(name)) await rm(join(FIXTURES_DIR, name));

@@ -86,7 +86,10 @@ describe('iOS bridge: Swift checked statically', () => {
           else if (property.baseType === 'UUID') assert.match(value, UUID_TEXT, at);
           else if (property.baseType === 'URL') assert.match(value, /^https?:\/\//, at);
           else assert.equal(property.baseType, 'String', at);
-        } else if (typeof value !== 'object' || Array.isArray(value)) {
+        } else if (Array.isArray(value)) {
+          assert.match(property.type, /^\[(String|Int)\]\??$/, `${at}: an array, so the property must be [String] or [Int]`);
+          assert.ok(value.every((v) => typeof v === (property.type.includes('String') ? 'string' : 'number')), at);
+        } else if (typeof value !== 'object') {
           assert.fail(`${at}: unexpected JSON`);
         }
       }
@@ -138,6 +141,7 @@ describe('iOS bridge: Swift checked statically', () => {
     assertModelFits('WebPrice', ok('subscribe.get'), 'GET subscribe');
     assertModelFits('WebSubscriptionStarted', ok('subscribe.post'), 'POST subscribe');
     assertModelFits('WebPortalSession', ok('portal.'), 'POST portal');
+    assertModelFits('AccountDeletionResponse', ok('delete-account.'), 'POST delete-account');
     const errors = bodies((_, f) => f.status >= 400) as Record<string, unknown>[];
     assert.ok(errors.length >= 5);
     assertModelFits('BackendErrorEnvelope', errors, 'error answers');
