@@ -113,3 +113,18 @@ export function accountTokenOf(transaction: JWSTransactionDecodedPayload): strin
 export function eventTypeOf(notificationType: string, subtype?: string): string {
   return subtype ? `${notificationType}.${subtype}` : notificationType;
 }
+
+/**
+ * A transaction alone (from the app, without renewal info) cannot tell grace periods or billing
+ * retry from an ended subscription. It may only bring news: a first sighting, a revocation (or
+ * its reversal), or a paid period at least as long as the one we know.
+ */
+export function transactionOnlyMayApply(
+  existing: { expires_at: Date | null } | undefined,
+  update: Pick<SubscriptionUpdate, 'status' | 'expiresAt'>,
+  transaction: Pick<JWSTransactionDecodedPayload, 'revocationDate'>,
+): boolean {
+  if (!existing || transaction.revocationDate) return true;
+  const entitled = update.status === 'active' || update.status === 'trialing';
+  return entitled && (update.expiresAt?.getTime() ?? 0) >= (existing.expires_at?.getTime() ?? 0);
+}

@@ -9,7 +9,7 @@ import { appleConfig } from '../_shared/config.ts';
 import { databaseUnavailable, db, isDatabaseUnavailable } from '../_shared/db.ts';
 import { ApiError, json, readJsonObject, respond } from '../_shared/http.ts';
 import { verifyTransaction } from '../_shared/app-store-verify.ts';
-import { accountTokenOf, subscriptionUpdateFromAppStore } from '../_shared/app-store-mapping.ts';
+import { accountTokenOf, subscriptionUpdateFromAppStore, transactionOnlyMayApply } from '../_shared/app-store-mapping.ts';
 
 const MAX_BODY_BYTES = 64 * 1024;
 
@@ -35,8 +35,8 @@ export function handleAppStoreSync(req: Request): Promise<Response> {
 
     try {
       const claim = await db().begin(async (tx) => {
-        const [existing] = await tx<{ user_id: string | null; will_renew: boolean }[]>`
-          select user_id, will_renew from billing.store_subscriptions
+        const [existing] = await tx<{ user_id: string | null; will_renew: boolean; expires_at: Date | null }[]>`
+          select user_id, will_renew, expires_at from billing.store_subscriptions
           where store = 'app_store' and store_subscription_id = ${originalTransactionId}
           for update`;
         // The purchase's appAccountToken names its buyer when it is one of our users.
@@ -44,7 +44,7 @@ export function handleAppStoreSync(req: Request): Promise<Response> {
         const [tokenUser] = token ? await tx<{ id: string }[]>`select id from auth.users where id = ${token}` : [];
         // Without an owner or a buyer token the row stays unowned here; the claim below links it.
         const firstOwner = existing?.user_id ?? tokenUser?.id ?? null;
-        await applySubscriptionUpdate(tx, subscriptionUpdateFromAppStore(transaction, undefined, {
+        const update = subscriptionUpdateFromAppStore(transaction, undefined, {
           eventId: `transaction:${transaction.transactionId}:${transaction.signedDate}`,
           eventType: 'app.transaction_sync',
           at: new Date(transaction.signedDate!),
@@ -52,7 +52,9 @@ export function handleAppStoreSync(req: Request): Promise<Response> {
           // A transaction alone does not say whether it renews: keep what we know, else a fresh purchase renews.
           fallbackWillRenew: existing?.will_renew ?? true,
           payload: { transaction, source: 'app-store-sync' },
-        }));
+        });
+        // Apple's notifications (with renewal info) stay the authority on grace and billing retry.
+        if (transactionOnlyMayApply(existing, update, transaction)) await applySubscriptionUpdate(tx, update);
         const [outcome] = await tx<{ outcome: ClaimOutcome; previous_user_id: string | null }[]>`
           select * from billing.claim_subscription('app_store', ${originalTransactionId}, ${user.id},
             ${config.transferPolicy === 'transfer_to_caller'}, 'in-app sync')`;

@@ -41,7 +41,9 @@ export function handleDeleteAccount(req: Request): Promise<Response> {
                (select stripe_customer_id from billing.stripe_customers where user_id = ${user.id}) as customer_id,
                coalesce((select array_agg(store_subscription_id) from billing.store_subscriptions
                           where user_id = ${user.id} and store = 'stripe' and status not in ('expired', 'refunded', 'revoked')), '{}') as stripe_subscriptions,
-               exists (select 1 from public.subscriptions where user_id = ${user.id} and store = 'app_store' and is_active and will_renew) as app_store_active`;
+               -- Any App Store subscription Apple will bill again (the view shows only one row per user).
+               exists (select 1 from billing.store_subscriptions s where s.user_id = ${user.id} and s.store = 'app_store' and s.will_renew
+                         and (billing.is_entitled(s.status, s.expires_at, s.grace_period_expires_at, now()) or s.status = 'past_due')) as app_store_active`;
       state = { exists: row.exists, customerId: row.customer_id, stripeSubscriptions: row.stripe_subscriptions, appStoreActive: row.app_store_active };
     } catch (error) {
       throw isDatabaseUnavailable(error) ? databaseUnavailable() : error;

@@ -68,6 +68,20 @@ describe('delete-account', () => {
     assert.equal(row.user_id, null);
   });
 
+  test('paying in both stores: the App Store notice is given even when the web subscription is the one shown', async () => {
+    const user = await s.signedUser();
+    const { body } = await s.call('subscribe', { token: user.token, origin: WEB_ORIGIN, body: {} });
+    for (const e of s.stripe.payFirstInvoice(body.subscriptionId, 'succeeded')) await s.deliver(e);
+    // The App Store one ends sooner, so the view represents the user by the Stripe row.
+    await applySubscriptionUpdate(s.db.owner, appStoreUpdate({ userId: user.id, expiresAt: new Date(Date.now() + 5 * 86_400_000) }));
+    const [shown] = await s.db.owner`select store, active_in_both_stores from public.subscriptions where user_id = ${user.id}`;
+    assert.deepEqual({ ...shown }, { store: 'stripe', active_in_both_stores: true });
+    const res = await del(user.token);
+    assert.equal(res.status, 200);
+    assert.equal(res.body.appStore.mustCancelInAppStore, true);
+    assert.deepEqual(res.body.stripe.canceledSubscriptions, [body.subscriptionId]);
+  });
+
   test('with a fresh Sign in with Apple code, the Apple tokens are revoked as Apple requires', async () => {
     const user = await s.signedUser({ provider: 'apple' });
     const res = await del(user.token, { appleAuthorizationCode: apple.issueCode() });

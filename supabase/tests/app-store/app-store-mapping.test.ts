@@ -59,6 +59,16 @@ test('the update: ids, product, renewal, sandbox and family flags', () => {
   assert.deepEqual([withoutRenewal.willRenew, withoutRenewal.isSandbox], [false, false]);
 });
 
+test('a transaction alone may only bring news', async () => {
+  const { transactionOnlyMayApply } = await import('../../functions/_shared/app-store-mapping.ts');
+  const known = { expires_at: new Date(T + 10 * DAY) };
+  assert.equal(transactionOnlyMayApply(undefined, { status: 'expired', expiresAt: new Date(T) }, {}), true);
+  assert.equal(transactionOnlyMayApply(known, { status: 'expired', expiresAt: new Date(T) }, {}), false);
+  assert.equal(transactionOnlyMayApply(known, { status: 'active', expiresAt: new Date(T + 5 * DAY) }, {}), false);
+  assert.equal(transactionOnlyMayApply(known, { status: 'active', expiresAt: new Date(T + 40 * DAY) }, {}), true);
+  assert.equal(transactionOnlyMayApply(known, { status: 'refunded', expiresAt: new Date(T + 10 * DAY) }, { revocationDate: T }), true);
+});
+
 test('appAccountToken is a user id only when it is a UUID', () => {
   assert.equal(accountTokenOf(tx({ appAccountToken: 'D2E1A0B4-7C1B-4F0E-9C3A-1B2C3D4E5F60' })), 'd2e1a0b4-7c1b-4f0e-9c3a-1b2c3d4e5f60');
   assert.equal(accountTokenOf(tx({ appAccountToken: 'not-a-uuid' })), null);

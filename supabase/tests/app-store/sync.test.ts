@@ -107,6 +107,17 @@ describe('app-store-sync', () => {
     assert.equal(await s.ledgerCount(), ledger);
   });
 
+  test('a transaction from the app never overrides Apple’s grace period (it carries no renewal info)', async () => {
+    const user = await s.signedUser();
+    const sub = s.sandbox.subscription({ appAccountToken: user.id });
+    await s.notify(await sub.subscribe());
+    await s.notify(await sub.failToRenew(true));
+    // Restore after the renewal failed: the last paid transaction, already past its expiry.
+    const res = await s.sync(user.token, await sub.signedTransaction());
+    assert.equal(res.status, 200);
+    assert.deepEqual([res.body.subscription.status, res.body.subscription.is_active], ['in_grace_period', true]);
+  });
+
   test('a refunded transaction from the app grants nothing', async () => {
     const user = await s.signedUser();
     const sub = s.sandbox.subscription({ appAccountToken: user.id });
