@@ -195,6 +195,7 @@ async function refreshFromStores(sql: Sql, records: ImportRecord[], report: Impo
     const { appleConfig } = await import('../supabase/functions/_shared/config.ts');
     for (const { id, email } of appleIds) {
       const [user] = await sql<{ id: string }[]>`select id from auth.users where lower(email) = ${email}`;
+      if (!user) continue; // the person was not imported (conflict): nothing to link to
       try {
         await refreshSubscription(id, appleConfig().environment);
       } catch (error) {

@@ -85,18 +85,25 @@ async function processEvent(event: Stripe.Event): Promise<Outcome> {
 }
 
 async function applyCurrentState(event: Stripe.Event, subscriptionId: string, refundedInvoicePeriodEnd: Date | null): Promise<Outcome> {
-  // The ordering time is when we saw Stripe's state: every event re-reads the subscription, so
-  // the latest observation is always the most current.
-  const observedAt = new Date();
-  let sub: Stripe.Subscription;
-  try {
-    sub = await stripe().subscriptions.retrieve(subscriptionId);
-  } catch (error) {
-    if ((error as { statusCode?: number }).statusCode === 404) return ignore(event, `subscription ${subscriptionId} does not exist in this Stripe account`);
-    throw error;
-  }
-
   return db().begin(async (tx) => {
+    // One event per subscription at a time, and Stripe is read only after the lock: whichever
+    // delivery applies last has also read Stripe last, so concurrent deliveries cannot reorder.
+    await tx`select pg_advisory_xact_lock(hashtextextended(${`stripe-subscription:${subscriptionId}`}, 0))`;
+    // The ordering time is when we saw Stripe's state: every event re-reads the subscription, so
+    // the latest observation is always the most current.
+    const observedAt = new Date();
+    let sub: Stripe.Subscription;
+    try {
+      sub = await stripe().subscriptions.retrieve(subscriptionId);
+    } catch (error) {
+      if ((error as { statusCode?: number }).statusCode === 404) {
+        const reason = `subscription ${subscriptionId} does not exist in this Stripe account`;
+        await recordStoreEvent(tx, { ...ledgerKey(event), result: 'ignored', error: reason });
+        return { result: 'ignored', reason } satisfies Outcome;
+      }
+      throw error;
+    }
+
     const [existing] = await tx<{ user_id: string | null; status: string; expires_at: Date | null }[]>`
       select user_id, status::text, expires_at from billing.store_subscriptions
       where store = 'stripe' and store_subscription_id = ${sub.id}

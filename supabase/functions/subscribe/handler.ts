@@ -89,6 +89,11 @@ async function subscribe(user: AuthenticatedUser): Promise<SubscribeResponse> {
       idempotencyKey: `subscription-create:${customerId}:${price.id}:${existing.data.length}`,
     });
 
+    // An unpaid attempt at another price (the lookup key moved since) must not stay payable beside this one.
+    for (const other of existing.data) {
+      if (other.status === 'incomplete' && other.id !== subscription.id) await stripe().subscriptions.cancel(other.id);
+    }
+
     const secret = clientSecretOf(subscription);
     if (!reusable) await recordCreated(tx, subscription, user.id);
     return {

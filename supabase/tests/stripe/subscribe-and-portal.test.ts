@@ -5,7 +5,7 @@ import { randomUUID } from 'node:crypto';
 import { startStripeStack, subscriptionRowOf, WEB_ORIGIN, type StripeStack } from '../helpers/stripe-stack.ts';
 import { applySubscriptionUpdate } from '../../functions/_shared/billing-db.ts';
 import { appStoreUpdate } from '../helpers/fixtures.ts';
-import { startEdgeFunction } from '../helpers/edge-function.ts';
+import { callFunction, startEdgeFunction } from '../helpers/edge-function.ts';
 
 describe('subscribe and portal', () => {
   let s: StripeStack;
@@ -131,6 +131,24 @@ describe('subscribe and portal', () => {
       const second = await s.call('subscribe', { token: user.token, origin: WEB_ORIGIN, body: {} });
       assert.equal(second.status, 200);
       assert.notEqual(second.body.subscriptionId, first.body.subscriptionId);
+    });
+
+    test('after a price change, the unpaid attempt at the old price is canceled, not left payable', async () => {
+      const user = await s.signedUser();
+      const first = await s.call('subscribe', { token: user.token, origin: WEB_ORIGIN, body: {} });
+      const product = [...s.stripe.products.values()][0];
+      s.stripe.createPrice({ product: product.id, unit_amount: '1299', currency: 'usd', recurring: { interval: 'month' }, lookup_key: 'premium_monthly', transfer_lookup_key: 'true' });
+      // A fresh instance: the function caches the price for a few minutes.
+      const fresh = await startEdgeFunction('subscribe', s.env);
+      try {
+        const res = await callFunction(fresh, { token: user.token, origin: WEB_ORIGIN, body: {} });
+        assert.equal(res.status, 200, JSON.stringify(res.body));
+        assert.notEqual(res.body.subscriptionId, first.body.subscriptionId);
+        assert.equal(res.body.amount, 1299);
+        assert.equal(s.stripe.subscriptions.get(first.body.subscriptionId)!.status, 'canceled');
+      } finally {
+        await fresh.stop();
+      }
     });
 
     test('Stripe unavailable: 503 and nothing recorded for the user', async () => {
