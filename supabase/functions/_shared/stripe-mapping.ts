@@ -17,11 +17,14 @@ export const STRIPE_SUBSCRIPTION_EVENTS = [
 export const STRIPE_INVOICE_EVENTS = ['invoice.paid', 'invoice.payment_failed', 'invoice.payment_action_required'] as const;
 
 /** Every event the webhook acts on; register exactly these (scripts/stripe-setup.ts prints them). */
-export const STRIPE_WEBHOOK_EVENTS = [...STRIPE_SUBSCRIPTION_EVENTS, ...STRIPE_INVOICE_EVENTS, 'charge.refunded', 'customer.deleted'] as const;
+export const STRIPE_WEBHOOK_EVENTS = [
+  ...STRIPE_SUBSCRIPTION_EVENTS, ...STRIPE_INVOICE_EVENTS, 'charge.refunded', 'charge.dispute.created', 'charge.dispute.closed', 'customer.deleted',
+] as const;
 
 export type StripeEventRoute =
   | { kind: 'subscription'; subscriptionId: string }
-  | { kind: 'refund'; charge: Stripe.Charge }
+  /** A full refund or a chargeback: the paid period grants nothing. `reinstate`: a dispute was won. */
+  | { kind: 'refund' | 'reinstate'; paymentIntent: string | null }
   | { kind: 'customer_deleted'; customerId: string }
   | { kind: 'ignore'; reason: string };
 
@@ -45,7 +48,13 @@ export function routeStripeEvent(event: Stripe.Event): StripeEventRoute {
   if (type === 'charge.refunded') {
     const charge = event.data.object as Stripe.Charge;
     // `refunded` is true only once the whole charge is refunded; partial refunds keep access.
-    return charge.refunded ? { kind: 'refund', charge } : { kind: 'ignore', reason: 'partial refund' };
+    return charge.refunded ? { kind: 'refund', paymentIntent: idOf(charge.payment_intent) } : { kind: 'ignore', reason: 'partial refund' };
+  }
+  if (type === 'charge.dispute.created' || type === 'charge.dispute.closed') {
+    const dispute = event.data.object as Stripe.Dispute;
+    const paymentIntent = idOf(dispute.payment_intent);
+    if (type === 'charge.dispute.created') return { kind: 'refund', paymentIntent };
+    return dispute.status === 'won' ? { kind: 'reinstate', paymentIntent } : { kind: 'ignore', reason: `dispute closed as ${dispute.status}` };
   }
   if (type === 'customer.deleted') {
     const id = idOf(event.data.object as Stripe.Customer);

@@ -68,9 +68,10 @@ async function processEvent(event: Stripe.Event): Promise<Outcome> {
       });
     case 'subscription':
       return applyCurrentState(event, route.subscriptionId, null);
-    case 'refund': {
-      const paymentIntent = idOf(route.charge.payment_intent);
-      if (!paymentIntent) return ignore(event, 'the refunded charge has no payment intent');
+    case 'refund':
+    case 'reinstate': {
+      const paymentIntent = route.paymentIntent;
+      if (!paymentIntent) return ignore(event, 'the charge has no payment intent');
       // Charges no longer link to invoices; invoice payments do.
       const payments = await stripe().invoicePayments.list({
         payment: { type: 'payment_intent', payment_intent: paymentIntent },
@@ -78,13 +79,17 @@ async function processEvent(event: Stripe.Event): Promise<Outcome> {
       });
       const invoice = payments.data.map((p) => p.invoice).find((i): i is Stripe.Invoice => typeof i === 'object' && !('deleted' in i && i.deleted));
       const subscriptionId = idOf(invoice?.parent?.subscription_details?.subscription);
-      if (!invoice || !subscriptionId) return ignore(event, 'the refund is not for a subscription invoice');
-      return applyCurrentState(event, subscriptionId, invoicePeriodEnd(invoice));
+      if (!invoice || !subscriptionId) return ignore(event, 'the charge is not for a subscription invoice');
+      return applyCurrentState(event, subscriptionId, route.kind === 'refund' ? { refundedPeriodEnd: invoicePeriodEnd(invoice) } : 'reinstate');
     }
   }
 }
 
-async function applyCurrentState(event: Stripe.Event, subscriptionId: string, refundedInvoicePeriodEnd: Date | null): Promise<Outcome> {
+/**
+ * refund: a full refund or chargeback of the invoice for that period; 'reinstate': a chargeback
+ * the merchant won, so that period grants access again; null: no news about payments.
+ */
+async function applyCurrentState(event: Stripe.Event, subscriptionId: string, refund: { refundedPeriodEnd: Date | null } | 'reinstate' | null): Promise<Outcome> {
   return db().begin(async (tx) => {
     // One event per subscription at a time, and Stripe is read only after the lock: whichever
     // delivery applies last has also read Stripe last, so concurrent deliveries cannot reorder.
@@ -121,7 +126,8 @@ async function applyCurrentState(event: Stripe.Event, subscriptionId: string, re
       return { result: 'ignored', reason } satisfies Outcome;
     }
     // Stripe's subscription does not show refunds: a refunded period stays refunded.
-    const refundedPeriodEnd = refundedInvoicePeriodEnd ?? (existing?.status === 'refunded' ? existing.expires_at : null);
+    const refundedPeriodEnd = refund === 'reinstate' ? null
+      : refund?.refundedPeriodEnd ?? (existing?.status === 'refunded' ? existing.expires_at : null);
     const update = subscriptionUpdateFromStripe(sub, {
       eventId: event.id,
       eventType: event.type,

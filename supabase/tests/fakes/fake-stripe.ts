@@ -646,6 +646,20 @@ export class FakeStripe {
     return [this.event('charge.refunded', charge, previous)];
   }
 
+  /** The cardholder disputes the latest invoice's charge; later the dispute closes won or lost. */
+  disputeLatestInvoice(subId: string, phase: 'created' | 'won' | 'lost'): FakeStripeEvent[] {
+    const sub = this.must(this.subscriptions, subId, 'subscription');
+    const invoice = this.invoices.get(sub.latest_invoice)!;
+    const pi = this.paymentIntents.get(invoice._payment_intent)!;
+    this.advance(3600);
+    const dispute = {
+      id: `dp_${pi.id.slice(3)}`, object: 'dispute', amount: pi.amount, charge: pi.latest_charge, created: this.now(), currency: pi.currency,
+      is_charge_refundable: false, livemode: false, metadata: {}, payment_intent: pi.id, reason: 'fraudulent',
+      status: phase === 'created' ? 'needs_response' : phase,
+    };
+    return [this.event(phase === 'created' ? 'charge.dispute.created' : 'charge.dispute.closed', dispute)];
+  }
+
   /** The merchant deletes the customer: Stripe cancels its subscriptions too. */
   deleteCustomer(customerId: string): FakeStripeEvent[] {
     const customer = this.must(this.customers, customerId, 'customer');

@@ -148,6 +148,16 @@ describe('web billing lifecycle', () => {
     assert.equal((await subscriptionRowOf(s.db, user.id))?.status, 'refunded');
   });
 
+  test('a chargeback ends access; a dispute the merchant wins restores it', async () => {
+    const user = await s.signedUser();
+    const { subscriptionId } = await subscribe(user.token);
+    await deliverAll(s.stripe.payFirstInvoice(subscriptionId, 'succeeded'));
+    await deliverAll(s.stripe.disputeLatestInvoice(subscriptionId, 'created'));
+    assert.deepEqual([(await subscriptionRowOf(s.db, user.id))?.status, (await subscriptionRowOf(s.db, user.id))?.is_active], ['refunded', false]);
+    await deliverAll(s.stripe.disputeLatestInvoice(subscriptionId, 'won'));
+    assert.deepEqual([(await subscriptionRowOf(s.db, user.id))?.status, (await subscriptionRowOf(s.db, user.id))?.is_active], ['active', true]);
+  });
+
   test('a partial refund keeps access', async () => {
     const user = await s.signedUser();
     const { subscriptionId } = await subscribe(user.token);

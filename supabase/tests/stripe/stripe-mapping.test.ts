@@ -53,7 +53,10 @@ describe('routeStripeEvent', () => {
   });
 
   test('only a full refund ends access', () => {
-    assert.equal(routeStripeEvent(event('charge.refunded', { id: 'ch_1', refunded: true })).kind, 'refund');
+    assert.deepEqual(routeStripeEvent(event('charge.refunded', { id: 'ch_1', refunded: true, payment_intent: 'pi_1' })), { kind: 'refund', paymentIntent: 'pi_1' });
+    assert.deepEqual(routeStripeEvent(event('charge.dispute.created', { id: 'dp_1', payment_intent: 'pi_1', status: 'needs_response' })), { kind: 'refund', paymentIntent: 'pi_1' });
+    assert.deepEqual(routeStripeEvent(event('charge.dispute.closed', { id: 'dp_1', payment_intent: 'pi_1', status: 'won' })), { kind: 'reinstate', paymentIntent: 'pi_1' });
+    assert.equal(routeStripeEvent(event('charge.dispute.closed', { id: 'dp_1', payment_intent: 'pi_1', status: 'lost' })).kind, 'ignore');
     assert.deepEqual(routeStripeEvent(event('charge.refunded', { id: 'ch_1', refunded: false })), { kind: 'ignore', reason: 'partial refund' });
   });
 
@@ -64,7 +67,8 @@ describe('routeStripeEvent', () => {
 
   test('the registered event list is exactly what routes somewhere', () => {
     for (const type of STRIPE_WEBHOOK_EVENTS) {
-      const object = type.startsWith('invoice.') ? { parent: { subscription_details: { subscription: 'sub_1' } } } : type === 'charge.refunded' ? { refunded: true } : { id: 'x_1' };
+      const object = type.startsWith('invoice.') ? { parent: { subscription_details: { subscription: 'sub_1' } } }
+        : type === 'charge.refunded' ? { refunded: true } : type === 'charge.dispute.closed' ? { id: 'dp_1', status: 'won' } : { id: 'x_1' };
       assert.notEqual(routeStripeEvent(event(type, object)).kind, 'ignore', type);
     }
   });
