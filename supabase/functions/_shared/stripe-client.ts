@@ -41,3 +41,9 @@ export function stripeUnavailable(): ApiError {
 }
 
 export type { Stripe };
+
+/** Stripe's answer when a request names a customer that was deleted (by an operator, in the Dashboard). */
+export function isMissingStripeCustomer(error: unknown): boolean {
+  const e = error as { code?: string; param?: string } | null;
+  return e?.code === 'resource_missing' && e.param === 'customer';
+}

@@ -4,7 +4,7 @@ import { authenticate } from '../_shared/auth.ts';
 import { stripeConfig, webConfig } from '../_shared/config.ts';
 import { databaseUnavailable, db, isDatabaseUnavailable } from '../_shared/db.ts';
 import { ApiError, corsHeaders, isOriginAllowed, json, readJsonObject, respond } from '../_shared/http.ts';
-import { isStripeUnavailable, stripe, stripeUnavailable } from '../_shared/stripe-client.ts';
+import { isMissingStripeCustomer, isStripeUnavailable, stripe, stripeUnavailable } from '../_shared/stripe-client.ts';
 
 const MAX_BODY_BYTES = 16 * 1024;
 
@@ -35,6 +35,8 @@ export function handlePortal(req: Request): Promise<Response> {
       const session = await stripe().billingPortal.sessions.create({ customer: customerId, return_url: returnUrl, ...(configuration ? { configuration } : {}) });
       return json(200, { url: session.url }, headers);
     } catch (error) {
+      // Deleted in Stripe and the customer.deleted webhook not applied yet: same answer as no account.
+      if (isMissingStripeCustomer(error)) throw new ApiError(404, 'no_billing_account', 'You have no web billing account: subscribe first');
       throw isStripeUnavailable(error) ? stripeUnavailable() : error;
     }
   }, headers);

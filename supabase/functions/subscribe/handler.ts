@@ -12,7 +12,7 @@ import { stripeConfig, webConfig } from '../_shared/config.ts';
 import { databaseUnavailable, db, isDatabaseUnavailable } from '../_shared/db.ts';
 import { ApiError, corsHeaders, isOriginAllowed, json, readJsonObject, respond } from '../_shared/http.ts';
 import { currentPrice, type Price } from '../_shared/stripe-price.ts';
-import { isStripeUnavailable, stripe, stripeUnavailable } from '../_shared/stripe-client.ts';
+import { isMissingStripeCustomer, isStripeUnavailable, stripe, stripeUnavailable } from '../_shared/stripe-client.ts';
 import { subscriptionUpdateFromStripe } from '../_shared/stripe-mapping.ts';
 
 const MAX_BODY_BYTES = 16 * 1024;
@@ -58,6 +58,17 @@ async function subscribe(user: AuthenticatedUser): Promise<SubscribeResponse> {
   // Committed on its own: the mapping outlives a failed attempt (racing requests get the same
   // customer from Stripe through the idempotency key, and linking it is idempotent).
   const customerId = await customerFor(db(), user);
+  try {
+    return await subscribeCustomer(user, customerId, price);
+  } catch (error) {
+    // An operator deleted the customer in Stripe (the customer.deleted webhook may not have landed,
+    // or the create idempotency key replayed the deleted one): start over with a new customer, once.
+    if (!isMissingStripeCustomer(error)) throw error;
+    return await subscribeCustomer(user, await replaceCustomer(user, customerId), price);
+  }
+}
+
+async function subscribeCustomer(user: AuthenticatedUser, customerId: string, price: Price): Promise<SubscribeResponse> {
   // One subscribe at a time per user: concurrent taps or tabs get the same subscription.
   return (await db().begin(async (tx) => {
     await tx`select pg_advisory_xact_lock(hashtextextended(${`subscribe:${user.id}`}, 0))`;
@@ -126,6 +137,20 @@ async function customerFor(tx: Sql | TransactionSql, user: AuthenticatedUser): P
     { idempotencyKey: `customer-create:${user.id}` },
   );
   await tx`select billing.link_stripe_customer(${user.id}, ${customer.id}, ${customer.livemode})`;
+  return customer.id;
+}
+
+/** A new Stripe customer in place of a deleted one; racing requests converge on the same one. */
+async function replaceCustomer(user: AuthenticatedUser, deletedId: string): Promise<string> {
+  const customer = await stripe().customers.create(
+    { email: user.email, metadata: { supabase_user_id: user.id } },
+    // Keyed on the deleted customer: a retry reuses the replacement, a later deletion gets a new one.
+    { idempotencyKey: `customer-create:${user.id}:replacing:${deletedId}` },
+  );
+  await db().begin(async (tx) => {
+    await tx`select billing.unlink_stripe_customer(${deletedId})`;
+    await tx`select billing.link_stripe_customer(${user.id}, ${customer.id}, ${customer.livemode})`;
+  });
   return customer.id;
 }
 

@@ -234,9 +234,10 @@ export class FakeStripe {
     throw stripeError(404, 'invalid_request_error', `Unrecognized request URL (${method}: ${path}). The fake serves only what this project calls.`);
   }
 
-  private must(map: Map<string, Obj>, key: string, what: string): Obj {
+  /** `param` names the request field, as Stripe does: `id` for the path, `customer` for a body field. */
+  private must(map: Map<string, Obj>, key: string, what: string, param = 'id'): Obj {
     const value = map.get(key);
-    if (!value) throw stripeError(404, 'invalid_request_error', `No such ${what}: '${key}'`, { code: 'resource_missing', param: 'id' });
+    if (!value) throw stripeError(param === 'id' ? 404 : 400, 'invalid_request_error', `No such ${what}: '${key}'`, { code: 'resource_missing', param });
     return value;
   }
 
@@ -309,8 +310,8 @@ export class FakeStripe {
   }
 
   private createSubscription(p: Obj): Obj {
-    const customer = this.must(this.customers, p.customer, 'customer');
-    const price = this.must(this.prices, p.items?.[0]?.price, 'price');
+    const customer = this.must(this.customers, p.customer, 'customer', 'customer');
+    const price = this.must(this.prices, p.items?.[0]?.price, 'price', 'items[0][price]');
     if (p.payment_behavior !== 'default_incomplete') {
       throw stripeError(400, 'invalid_request_error', 'This fake only supports payment_behavior=default_incomplete');
     }
@@ -426,7 +427,7 @@ export class FakeStripe {
   }
 
   private createPortalSession(p: Obj): Obj {
-    this.must(this.customers, p.customer, 'customer');
+    this.must(this.customers, p.customer, 'customer', 'customer');
     return {
       id: id('bps'), object: 'billing_portal.session', configuration: [...this.portalConfigurations.keys()][0] ?? id('bpc'),
       created: this.now(), customer: p.customer, flow: null, livemode: false, locale: p.locale ?? null, on_behalf_of: null,

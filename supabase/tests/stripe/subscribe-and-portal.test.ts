@@ -124,6 +124,29 @@ describe('subscribe and portal', () => {
       assert.equal(again.body.error.store, 'stripe');
     });
 
+    for (const webhookLanded of [true, false]) {
+      test(`after an operator deleted the Stripe customer (webhook ${webhookLanded ? 'landed' : 'not yet landed'}), subscribe makes a new customer`, async () => {
+        const user = await s.signedUser();
+        const first = await s.call('subscribe', { token: user.token, origin: WEB_ORIGIN, body: {} });
+        const deletedId = s.stripe.subscriptions.get(first.body.subscriptionId)!.customer as string;
+        const events = s.stripe.deleteCustomer(deletedId);
+        if (webhookLanded) for (const event of events) assert.equal((await s.deliver(event)).status, 200);
+
+        const again = await s.call('subscribe', { token: user.token, origin: WEB_ORIGIN, body: {} });
+        assert.equal(again.status, 200, JSON.stringify(again.body));
+        const replacement = s.stripe.subscriptions.get(again.body.subscriptionId)!.customer as string;
+        assert.notEqual(replacement, deletedId);
+        assert.ok(s.stripe.customers.has(replacement));
+        const links = await s.db.owner`select stripe_customer_id from billing.stripe_customers where user_id = ${user.id}`;
+        assert.deepEqual(links.map((l) => l.stripe_customer_id), [replacement]);
+
+        // A retry converges on the same replacement customer and subscription.
+        const retry = await s.call('subscribe', { token: user.token, origin: WEB_ORIGIN, body: {} });
+        assert.equal(retry.body.subscriptionId, again.body.subscriptionId);
+        assert.equal([...s.stripe.customers.values()].filter((c) => c.metadata.supabase_user_id === user.id).length, 1);
+      });
+    }
+
     test('after an abandoned attempt expired, a new subscription is created', async () => {
       const user = await s.signedUser();
       const first = await s.call('subscribe', { token: user.token, origin: WEB_ORIGIN, body: {} });
@@ -175,6 +198,14 @@ describe('subscribe and portal', () => {
       const [link] = await s.db.owner`select stripe_customer_id from billing.stripe_customers where user_id = ${user.id}`;
       assert.equal(request.params.customer, link.stripe_customer_id);
       assert.equal(request.params.return_url, `${WEB_ORIGIN}/account?from=portal`);
+    });
+
+    test('a customer deleted in Stripe before its webhook landed: 404 no_billing_account, not a 500', async () => {
+      const user = await s.signedUser();
+      const first = await s.call('subscribe', { token: user.token, origin: WEB_ORIGIN, body: {} });
+      s.stripe.deleteCustomer(s.stripe.subscriptions.get(first.body.subscriptionId)!.customer as string); // events not delivered
+      const res = await s.call('portal', { token: user.token, origin: WEB_ORIGIN, body: {} });
+      assert.deepEqual([res.status, res.body.error?.code], [404, 'no_billing_account'], JSON.stringify(res.body));
     });
 
     test('defaults the return URL to the account page', async () => {
