@@ -1,6 +1,6 @@
 // HTTP plumbing shared by the edge functions: JSON responses with stable error codes, CORS limited
 // to our web origins, bounded request bodies, and one error boundary per request.
-import { ConfigError } from './config.ts';
+import { ConfigError, webConfig } from './config.ts';
 
 /** Stable, documented error codes clients may switch on. */
 export type ErrorCode =
@@ -118,11 +118,27 @@ export async function readJsonObject(req: Request, maxBytes: number): Promise<Re
   return value as Record<string, unknown>;
 }
 
+/**
+ * `respond` for functions browsers call: CORS for our web origins on every answer, errors included
+ * (a page cannot read an error response without them), 403 for other origins, preflight answered.
+ */
+export function respondWithCors(req: Request, methods: string, run: (headers: Headers) => Promise<Response>): Promise<Response> {
+  let headers: Headers | undefined;
+  return respond(async () => {
+    const { allowedOrigins } = webConfig();
+    headers = corsHeaders(req, allowedOrigins, methods);
+    if (!isOriginAllowed(req, allowedOrigins)) throw new ApiError(403, 'origin_not_allowed', 'This origin may not call the API');
+    if (req.method === 'OPTIONS') return new Response(null, { status: 204, headers });
+    return await run(headers);
+  }, () => headers);
+}
+
 /** One error boundary: ApiError → its response; config errors → 500 naming the variable; else 500. */
-export async function respond(run: () => Promise<Response>, headers?: HeadersInit): Promise<Response> {
+export async function respond(run: () => Promise<Response>, errorHeaders: () => HeadersInit | undefined = () => undefined): Promise<Response> {
   try {
     return await run();
   } catch (error) {
+    const headers = errorHeaders();
     if (error instanceof ApiError) return errorResponse(error, headers);
     if (error instanceof ConfigError) {
       console.error(error.message);

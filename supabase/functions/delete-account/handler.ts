@@ -9,9 +9,9 @@
 // (it holds no personal data); subscription rows are unlinked and their raw payloads dropped.
 import type Stripe from 'stripe';
 import { authenticate } from '../_shared/auth.ts';
-import { signInWithAppleConfig, webConfig } from '../_shared/config.ts';
+import { signInWithAppleConfig } from '../_shared/config.ts';
 import { databaseUnavailable, db, isDatabaseUnavailable } from '../_shared/db.ts';
-import { ApiError, corsHeaders, isOriginAllowed, json, readJsonObject, respond } from '../_shared/http.ts';
+import { ApiError, json, readJsonObject, respondWithCors } from '../_shared/http.ts';
 import { isStripeUnavailable, stripe, stripeUnavailable } from '../_shared/stripe-client.ts';
 import { AppleIdError, revokeAppleTokens } from '../_shared/apple-id.ts';
 
@@ -19,12 +19,7 @@ const MAX_BODY_BYTES = 16 * 1024;
 const APPLE_MANAGE_URL = 'https://apps.apple.com/account/subscriptions';
 
 export function handleDeleteAccount(req: Request): Promise<Response> {
-  let headers: Headers | undefined;
-  return respond(async () => {
-    const { allowedOrigins } = webConfig();
-    headers = corsHeaders(req, allowedOrigins, 'POST, OPTIONS');
-    if (!isOriginAllowed(req, allowedOrigins)) throw new ApiError(403, 'origin_not_allowed', 'This origin may not call the API');
-    if (req.method === 'OPTIONS') return new Response(null, { status: 204, headers });
+  return respondWithCors(req, 'POST, OPTIONS', async (headers) => {
     if (req.method !== 'POST') throw new ApiError(405, 'method_not_allowed', 'Use POST');
     const user = await authenticate(req);
     const body = await readJsonObject(req, MAX_BODY_BYTES);
@@ -111,5 +106,5 @@ export function handleDeleteAccount(req: Request): Promise<Response> {
         }
         : { mustCancelInAppStore: false },
     }, headers);
-  }, headers);
+  });
 }

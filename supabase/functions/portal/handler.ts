@@ -3,18 +3,14 @@
 import { authenticate } from '../_shared/auth.ts';
 import { stripeConfig, webConfig } from '../_shared/config.ts';
 import { databaseUnavailable, db, isDatabaseUnavailable } from '../_shared/db.ts';
-import { ApiError, corsHeaders, isOriginAllowed, json, readJsonObject, respond } from '../_shared/http.ts';
+import { ApiError, json, readJsonObject, respondWithCors } from '../_shared/http.ts';
 import { isMissingStripeCustomer, isStripeUnavailable, stripe, stripeUnavailable } from '../_shared/stripe-client.ts';
 
 const MAX_BODY_BYTES = 16 * 1024;
 
 export function handlePortal(req: Request): Promise<Response> {
-  let headers: Headers | undefined;
-  return respond(async () => {
+  return respondWithCors(req, 'POST, OPTIONS', async (headers) => {
     const web = webConfig();
-    headers = corsHeaders(req, web.allowedOrigins, 'POST, OPTIONS');
-    if (!isOriginAllowed(req, web.allowedOrigins)) throw new ApiError(403, 'origin_not_allowed', 'This origin may not call the API');
-    if (req.method === 'OPTIONS') return new Response(null, { status: 204, headers });
     if (req.method !== 'POST') throw new ApiError(405, 'method_not_allowed', 'Use POST');
 
     const user = await authenticate(req);
@@ -39,7 +35,7 @@ export function handlePortal(req: Request): Promise<Response> {
       if (isMissingStripeCustomer(error)) throw new ApiError(404, 'no_billing_account', 'You have no web billing account: subscribe first');
       throw isStripeUnavailable(error) ? stripeUnavailable() : error;
     }
-  }, headers);
+  });
 }
 
 export function allowedReturnUrl(value: unknown, appUrl: string, allowedOrigins: string[]): string {

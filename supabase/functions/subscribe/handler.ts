@@ -8,9 +8,9 @@ import type Stripe from 'stripe';
 import type { Sql, TransactionSql } from 'postgres';
 import { authenticate, type AuthenticatedUser } from '../_shared/auth.ts';
 import { applySubscriptionUpdate } from '../_shared/billing-db.ts';
-import { stripeConfig, webConfig } from '../_shared/config.ts';
+import { stripeConfig } from '../_shared/config.ts';
 import { databaseUnavailable, db, isDatabaseUnavailable } from '../_shared/db.ts';
-import { ApiError, corsHeaders, isOriginAllowed, json, readJsonObject, respond } from '../_shared/http.ts';
+import { ApiError, json, readJsonObject, respondWithCors } from '../_shared/http.ts';
 import { currentPrice, type Price } from '../_shared/stripe-price.ts';
 import { isMissingStripeCustomer, isStripeUnavailable, stripe, stripeUnavailable } from '../_shared/stripe-client.ts';
 import { subscriptionUpdateFromStripe } from '../_shared/stripe-mapping.ts';
@@ -31,12 +31,7 @@ export interface SubscribeResponse {
 }
 
 export function handleSubscribe(req: Request): Promise<Response> {
-  let headers: Headers | undefined;
-  return respond(async () => {
-    const { allowedOrigins } = webConfig();
-    headers = corsHeaders(req, allowedOrigins, 'GET, POST, OPTIONS');
-    if (!isOriginAllowed(req, allowedOrigins)) throw new ApiError(403, 'origin_not_allowed', 'This origin may not call the API');
-    if (req.method === 'OPTIONS') return new Response(null, { status: 204, headers });
+  return respondWithCors(req, 'GET, POST, OPTIONS', async (headers) => {
     if (req.method === 'GET') return json(200, publicPrice(await withStripe(currentPrice)), headers);
     if (req.method !== 'POST') throw new ApiError(405, 'method_not_allowed', 'Use GET or POST');
 
@@ -44,7 +39,7 @@ export function handleSubscribe(req: Request): Promise<Response> {
     await readJsonObject(req, MAX_BODY_BYTES); // no fields: the server decides the price
     const result = await withDependencies(() => subscribe(user));
     return json(200, result, headers);
-  }, headers);
+  });
 }
 
 function publicPrice(price: Price) {

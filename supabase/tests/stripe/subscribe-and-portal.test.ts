@@ -54,6 +54,19 @@ describe('subscribe and portal', () => {
       assert.equal(evil.headers.get('access-control-allow-origin'), null);
     });
 
+    test('error answers carry CORS headers too, so the page can read the error', async () => {
+      const user = await s.signedUser();
+      const cases = [
+        await s.call('subscribe', { origin: WEB_ORIGIN, body: {} }), // 401
+        await s.call('portal', { token: user.token, origin: WEB_ORIGIN, body: {} }), // 404 no billing account
+        await s.call('subscribe', { method: 'DELETE', origin: WEB_ORIGIN }), // 405
+      ];
+      for (const res of cases) {
+        assert.ok(res.status >= 400, String(res.status));
+        assert.equal(res.headers.get('access-control-allow-origin'), WEB_ORIGIN, `${res.status} ${JSON.stringify(res.body)}`);
+      }
+    });
+
     test('native apps (no Origin header) may call', async () => {
       const user = await s.signedUser();
       const res = await s.call('portal', { token: user.token, body: {} });
