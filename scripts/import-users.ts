@@ -172,19 +172,15 @@ async function refreshFromStores(sql: Sql, records: ImportRecord[], report: Impo
   const env = process.env;
   if (env.STRIPE_SECRET_KEY) {
     const { stripe } = await import('../supabase/functions/_shared/stripe-client.ts');
-    const { applySubscriptionUpdate } = await import('../supabase/functions/_shared/billing-db.ts');
-    const { subscriptionUpdateFromStripe } = await import('../supabase/functions/_shared/stripe-mapping.ts');
-    const { stripeConfig } = await import('../supabase/functions/_shared/config.ts');
+    const { syncStripeSubscription } = await import('../supabase/functions/_shared/stripe-sync.ts');
     for (const r of records.filter((x) => x.stripeCustomerId)) {
       const [link] = await sql<{ user_id: string }[]>`select user_id from billing.stripe_customers where stripe_customer_id = ${r.stripeCustomerId!}`;
       if (!link) continue;
       const subs = await stripe().subscriptions.list({ customer: r.stripeCustomerId!, status: 'all', limit: 100 });
       for (const sub of subs.data) {
-        const observedAt = new Date();
-        await sql.begin((tx) => applySubscriptionUpdate(tx, subscriptionUpdateFromStripe(sub, {
-          eventId: `import:${sub.id}:${observedAt.getTime()}`, eventType: 'import.refresh', observedAt,
-          userId: link.user_id, gracePeriodDays: stripeConfig().gracePeriodDays, refundedPeriodEnd: null,
-        })));
+        // The webhook's path: serialized with live webhooks, and a refunded period stays refunded.
+        const eventAt = new Date();
+        await syncStripeSubscription({ store: 'stripe', eventId: `import:${sub.id}:${eventAt.getTime()}`, eventType: 'import.refresh', eventAt }, sub.id, null);
         report.refreshed.stripe += 1;
       }
     }

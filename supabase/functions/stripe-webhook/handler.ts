@@ -5,16 +5,17 @@
 // Answers: 200 handled/ignored/duplicate · 400 bad signature or malformed event (nothing written)
 // · 503 Stripe or the database unavailable (Stripe retries; nothing half-written) · 500 otherwise.
 import type Stripe from 'stripe';
-import { applySubscriptionUpdate, recordStoreEvent } from '../_shared/billing-db.ts';
-import { stripeConfig, stripeWebhookConfig } from '../_shared/config.ts';
+import { recordStoreEvent } from '../_shared/billing-db.ts';
+import { stripeWebhookConfig } from '../_shared/config.ts';
 import { databaseUnavailable, db, isDatabaseUnavailable } from '../_shared/db.ts';
 import { ApiError, json, readBodyText, respond } from '../_shared/http.ts';
 import { isStripeUnavailable, stripe, stripeUnavailable, webhookCryptoProvider } from '../_shared/stripe-client.ts';
-import { idOf, routeStripeEvent, subscriptionUpdateFromStripe, invoicePeriodEnd } from '../_shared/stripe-mapping.ts';
+import { idOf, routeStripeEvent, invoicePeriodEnd } from '../_shared/stripe-mapping.ts';
+import { type StripeSyncOutcome, syncStripeSubscription } from '../_shared/stripe-sync.ts';
 
 const MAX_BODY_BYTES = 1024 * 1024;
 
-type Outcome = { result: 'applied' | 'stale' | 'duplicate' | 'ignored'; reason?: string };
+type Outcome = StripeSyncOutcome;
 
 export function handleStripeWebhook(req: Request): Promise<Response> {
   return respond(async () => {
@@ -67,7 +68,7 @@ async function processEvent(event: Stripe.Event): Promise<Outcome> {
         return { result: recorded === 'duplicate' ? 'duplicate' : 'applied' } satisfies Outcome;
       });
     case 'subscription':
-      return applyCurrentState(event, route.subscriptionId, null);
+      return syncStripeSubscription(ledgerKey(event), route.subscriptionId, null);
     case 'refund':
     case 'reinstate': {
       const paymentIntent = route.paymentIntent;
@@ -80,65 +81,9 @@ async function processEvent(event: Stripe.Event): Promise<Outcome> {
       const invoice = payments.data.map((p) => p.invoice).find((i): i is Stripe.Invoice => typeof i === 'object' && !('deleted' in i && i.deleted));
       const subscriptionId = idOf(invoice?.parent?.subscription_details?.subscription);
       if (!invoice || !subscriptionId) return ignore(event, 'the charge is not for a subscription invoice');
-      return applyCurrentState(event, subscriptionId, route.kind === 'refund' ? { refundedPeriodEnd: invoicePeriodEnd(invoice) } : 'reinstate');
+      return syncStripeSubscription(ledgerKey(event), subscriptionId, route.kind === 'refund' ? { refundedPeriodEnd: invoicePeriodEnd(invoice) } : 'reinstate');
     }
   }
-}
-
-/**
- * refund: a full refund or chargeback of the invoice for that period; 'reinstate': a chargeback
- * the merchant won, so that period grants access again; null: no news about payments.
- */
-async function applyCurrentState(event: Stripe.Event, subscriptionId: string, refund: { refundedPeriodEnd: Date | null } | 'reinstate' | null): Promise<Outcome> {
-  return db().begin(async (tx) => {
-    // One event per subscription at a time, and Stripe is read only after the lock: whichever
-    // delivery applies last has also read Stripe last, so concurrent deliveries cannot reorder.
-    await tx`select pg_advisory_xact_lock(hashtextextended(${`stripe-subscription:${subscriptionId}`}, 0))`;
-    // The ordering time is when we saw Stripe's state: every event re-reads the subscription, so
-    // the latest observation is always the most current.
-    const observedAt = new Date();
-    let sub: Stripe.Subscription;
-    try {
-      sub = await stripe().subscriptions.retrieve(subscriptionId);
-    } catch (error) {
-      if ((error as { statusCode?: number }).statusCode === 404) {
-        const reason = `subscription ${subscriptionId} does not exist in this Stripe account`;
-        await recordStoreEvent(tx, { ...ledgerKey(event), result: 'ignored', error: reason });
-        return { result: 'ignored', reason } satisfies Outcome;
-      }
-      throw error;
-    }
-
-    const [existing] = await tx<{ user_id: string | null; status: string; expires_at: Date | null }[]>`
-      select user_id, status::text, expires_at from billing.store_subscriptions
-      where store = 'stripe' and store_subscription_id = ${sub.id}
-      for update`;
-    // A linked subscription keeps its owner even after its customer is deleted.
-    let userId = existing?.user_id ?? null;
-    const customerId = idOf(sub.customer as string | Stripe.Customer | Stripe.DeletedCustomer);
-    if (!userId && customerId) {
-      const [mapping] = await tx<{ user_id: string }[]>`select user_id from billing.stripe_customers where stripe_customer_id = ${customerId}`;
-      userId = mapping?.user_id ?? null;
-    }
-    if (!userId) {
-      const reason = `customer ${customerId} is not linked to any user`;
-      await recordStoreEvent(tx, { ...ledgerKey(event), result: 'ignored', error: reason });
-      return { result: 'ignored', reason } satisfies Outcome;
-    }
-    // Stripe's subscription does not show refunds: a refunded period stays refunded.
-    const refundedPeriodEnd = refund === 'reinstate' ? null
-      : refund?.refundedPeriodEnd ?? (existing?.status === 'refunded' ? existing.expires_at : null);
-    const update = subscriptionUpdateFromStripe(sub, {
-      eventId: event.id,
-      eventType: event.type,
-      observedAt,
-      userId,
-      gracePeriodDays: stripeConfig().gracePeriodDays,
-      refundedPeriodEnd,
-    });
-    const { result } = await applySubscriptionUpdate(tx, update);
-    return { result } satisfies Outcome;
-  });
 }
 
 function ledgerKey(event: Stripe.Event) {

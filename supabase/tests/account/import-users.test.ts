@@ -165,6 +165,12 @@ describe('import-users', () => {
         { email: 'iphone@legacy.test', store: 'app_store', status: 'active' },
         { email: 'store@legacy.test', store: 'stripe', status: 'active' },
       ]);
+
+      // A refund since (what the webhook records); a later refresh must not make the period paid again.
+      await db.owner`update billing.store_subscriptions set status = 'refunded' where store_subscription_id = ${sub.id}`;
+      await importRun({ ...stripe.env(), APPLE_BUNDLE_ID: 'com.certgames.app' }, file);
+      const [after] = await db.owner`select status::text from billing.store_subscriptions where store_subscription_id = ${sub.id}`;
+      assert.equal(after.status, 'refunded');
     } finally {
       await api.stop();
       await stripe.stop();
