@@ -2,7 +2,8 @@
 // Notification History API): verify, record in the ledger by notificationUUID, map, apply.
 import { applySubscriptionUpdate, recordStoreEvent } from './billing-db.ts';
 import { appleConfig } from './config.ts';
-import { db, isDatabaseUnavailable } from './db.ts';
+import { db } from './db.ts';
+import { isDatabaseUnavailable } from './dependency-errors.ts';
 import { ApiError } from './http.ts';
 import { verifyNotification, type VerifiedNotification } from './app-store-verify.ts';
 import { accountTokenOf, eventTypeOf, notificationRule, subscriptionUpdateFromAppStore } from './app-store-mapping.ts';
@@ -14,7 +15,6 @@ export interface NotificationOutcome {
   environment?: string;
 }
 
-const FORCED = { expired: 'expired', refunded: 'refunded', revoked: 'revoked' } as const;
 /** Notifications about one transaction, which may belong to an earlier period than the current one. */
 const PER_TRANSACTION = new Set(['REFUND', 'REFUND_DECLINED', 'REFUND_REVERSED', 'REVOKE']);
 
@@ -86,7 +86,7 @@ async function applyVerified(
       eventType,
       at,
       userId: accountTokenOf(transaction),
-      forced: rule in FORCED ? FORCED[rule as keyof typeof FORCED] : undefined,
+      forced: rule === 'state' ? undefined : rule, // expired, refunded or revoked
       fallbackWillRenew: true,
       payload: { notification: { ...n, data: { ...n.data, signedTransactionInfo: undefined, signedRenewalInfo: undefined } }, transaction, renewal },
     });

@@ -23,11 +23,11 @@ export class AppleIdError extends Error {
   }
 }
 
-async function form(config: SignInWithAppleConfig, path: string, fields: Record<string, string>): Promise<Record<string, unknown>> {
+async function form(config: SignInWithAppleConfig, clientSecret: string, path: string, fields: Record<string, string>): Promise<Record<string, unknown>> {
   const res = await fetch(`${config.baseUrl}${path}`, {
     method: 'POST',
     headers: { 'content-type': 'application/x-www-form-urlencoded' },
-    body: new URLSearchParams({ client_id: config.clientId, client_secret: await appleClientSecret(config), ...fields }),
+    body: new URLSearchParams({ client_id: config.clientId, client_secret: clientSecret, ...fields }),
   });
   const text = await res.text();
   if (!res.ok) throw new AppleIdError(res.status, `Apple ${path} answered ${res.status}: ${text.slice(0, 200)}`);
@@ -36,8 +36,9 @@ async function form(config: SignInWithAppleConfig, path: string, fields: Record<
 
 /** Exchanges a fresh authorization code from the app and revokes the resulting refresh token. */
 export async function revokeAppleTokens(config: SignInWithAppleConfig, authorizationCode: string): Promise<void> {
-  const tokens = await form(config, '/auth/token', { code: authorizationCode, grant_type: 'authorization_code' });
+  const clientSecret = await appleClientSecret(config); // one signature for both calls
+  const tokens = await form(config, clientSecret, '/auth/token', { code: authorizationCode, grant_type: 'authorization_code' });
   const token = (tokens.refresh_token ?? tokens.access_token) as string | undefined;
   if (!token) throw new AppleIdError(502, 'Apple returned no token to revoke');
-  await form(config, '/auth/revoke', { token, token_type_hint: tokens.refresh_token ? 'refresh_token' : 'access_token' });
+  await form(config, clientSecret, '/auth/revoke', { token, token_type_hint: tokens.refresh_token ? 'refresh_token' : 'access_token' });
 }

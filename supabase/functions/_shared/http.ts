@@ -1,6 +1,7 @@
 // HTTP plumbing shared by the edge functions: JSON responses with stable error codes, CORS limited
 // to our web origins, bounded request bodies, and one error boundary per request.
 import { ConfigError, webConfig } from './config.ts';
+import { isDatabaseUnavailable, isStripeUnavailable } from './dependency-errors.ts';
 
 /** Stable, documented error codes clients may switch on. */
 export type ErrorCode =
@@ -133,13 +134,18 @@ export function respondWithCors(req: Request, methods: string, run: (headers: He
   }, () => headers);
 }
 
-/** One error boundary: ApiError → its response; config errors → 500 naming the variable; else 500. */
+/**
+ * One error boundary: ApiError → its response; a dependency that a retry can get past → 503;
+ * config errors → 500 naming the variable; else 500.
+ */
 export async function respond(run: () => Promise<Response>, errorHeaders: () => HeadersInit | undefined = () => undefined): Promise<Response> {
   try {
     return await run();
   } catch (error) {
     const headers = errorHeaders();
     if (error instanceof ApiError) return errorResponse(error, headers);
+    if (isStripeUnavailable(error)) return errorResponse(new ApiError(503, 'stripe_unavailable', 'Stripe is unavailable right now; please retry'), headers);
+    if (isDatabaseUnavailable(error)) return errorResponse(new ApiError(503, 'database_unavailable', 'The database is unavailable; please retry'), headers);
     if (error instanceof ConfigError) {
       console.error(error.message);
       return errorResponse(new ApiError(500, 'config_error', error.message), headers);

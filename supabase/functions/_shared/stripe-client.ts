@@ -2,7 +2,6 @@
 // Host/port/protocol can point at a local server (tests, local runs) through StripeConfig.api.
 import Stripe from 'stripe';
 import { stripeConfig } from './config.ts';
-import { ApiError } from './http.ts';
 
 /** Pinned explicitly: webhook payloads and SDK types must agree on this version. */
 export const STRIPE_API_VERSION = '2026-10-28.endive' as const;
@@ -24,21 +23,6 @@ export function stripe(): Stripe {
 }
 
 export const webhookCryptoProvider = Stripe.createSubtleCryptoProvider();
-
-/** Stripe could not answer (network, 5xx, rate limit): the caller should retry later. */
-export function isStripeUnavailable(error: unknown): boolean {
-  const e = error as { type?: string; statusCode?: number } | null;
-  return (
-    e?.type === 'StripeConnectionError' ||
-    e?.type === 'StripeAPIError' ||
-    e?.type === 'StripeRateLimitError' ||
-    (typeof e?.statusCode === 'number' && e.statusCode >= 500)
-  );
-}
-
-export function stripeUnavailable(): ApiError {
-  return new ApiError(503, 'stripe_unavailable', 'Stripe is unavailable right now; please retry');
-}
 
 export type { Stripe };
 

@@ -4,7 +4,6 @@
 // Answers: 200 handled/ignored/duplicate · 4xx bad signature, wrong bundle id or app, refused
 // sandbox data, malformed body (nothing written) · 503 transient failure (Apple retries; nothing
 // half-written) · 500 otherwise.
-import { databaseUnavailable, isDatabaseUnavailable } from '../_shared/db.ts';
 import { ApiError, json, readJsonObject, respond } from '../_shared/http.ts';
 import { processAppStoreNotification } from '../_shared/app-store-notifications.ts';
 
@@ -14,10 +13,6 @@ export function handleAppStoreNotification(req: Request): Promise<Response> {
   return respond(async () => {
     if (req.method !== 'POST') throw new ApiError(405, 'method_not_allowed', 'App Store notifications are POST requests');
     const body = await readJsonObject(req, MAX_BODY_BYTES);
-    try {
-      return json(200, { received: true, ...(await processAppStoreNotification(body.signedPayload)) });
-    } catch (error) {
-      throw isDatabaseUnavailable(error) ? databaseUnavailable() : error;
-    }
+    return json(200, { received: true, ...(await processAppStoreNotification(body.signedPayload)) });
   });
 }

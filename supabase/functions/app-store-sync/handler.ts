@@ -6,7 +6,7 @@
 import { authenticate } from '../_shared/auth.ts';
 import { applySubscriptionUpdate } from '../_shared/billing-db.ts';
 import { appleConfig } from '../_shared/config.ts';
-import { databaseUnavailable, db, isDatabaseUnavailable } from '../_shared/db.ts';
+import { db } from '../_shared/db.ts';
 import { ApiError, json, readJsonObject, respond } from '../_shared/http.ts';
 import { verifyTransaction } from '../_shared/app-store-verify.ts';
 import { accountTokenOf, subscriptionUpdateFromAppStore, transactionOnlyMayApply } from '../_shared/app-store-mapping.ts';
@@ -33,44 +33,40 @@ export function handleAppStoreSync(req: Request): Promise<Response> {
     }
     const originalTransactionId = transaction.originalTransactionId;
 
-    try {
-      const claim = await db().begin(async (tx) => {
-        const [existing] = await tx<{ user_id: string | null; will_renew: boolean; expires_at: Date | null }[]>`
-          select user_id, will_renew, expires_at from billing.store_subscriptions
-          where store = 'app_store' and store_subscription_id = ${originalTransactionId}
-          for update`;
-        // The purchase's appAccountToken names its buyer when it is one of our users.
-        const token = accountTokenOf(transaction);
-        const [tokenUser] = token ? await tx<{ id: string }[]>`select id from auth.users where id = ${token}` : [];
-        // Without an owner or a buyer token the row stays unowned here; the claim below links it.
-        const firstOwner = existing?.user_id ?? tokenUser?.id ?? null;
-        const update = subscriptionUpdateFromAppStore(transaction, undefined, {
-          eventId: `transaction:${transaction.transactionId}:${transaction.signedDate}`,
-          eventType: 'app.transaction_sync',
-          at: new Date(transaction.signedDate!),
-          userId: firstOwner,
-          // A transaction alone does not say whether it renews: keep what we know, else a fresh purchase renews.
-          fallbackWillRenew: existing?.will_renew ?? true,
-          payload: { transaction, source: 'app-store-sync' },
-        });
-        // Apple's notifications (with renewal info) stay the authority on grace and billing retry.
-        if (transactionOnlyMayApply(existing, update, transaction)) await applySubscriptionUpdate(tx, update);
-        const [outcome] = await tx<{ outcome: ClaimOutcome; previous_user_id: string | null }[]>`
-          select * from billing.claim_subscription('app_store', ${originalTransactionId}, ${user.id},
-            ${config.transferPolicy === 'transfer_to_caller'}, 'in-app sync')`;
-        // This call made the link when the caller did not own it before.
-        return outcome.outcome === 'already_owned' && existing?.user_id !== user.id ? { ...outcome, outcome: 'linked' as const } : outcome;
+    const claim = await db().begin(async (tx) => {
+      const [existing] = await tx<{ user_id: string | null; will_renew: boolean; expires_at: Date | null }[]>`
+        select user_id, will_renew, expires_at from billing.store_subscriptions
+        where store = 'app_store' and store_subscription_id = ${originalTransactionId}
+        for update`;
+      // The purchase's appAccountToken names its buyer when it is one of our users.
+      const token = accountTokenOf(transaction);
+      const [tokenUser] = token ? await tx<{ id: string }[]>`select id from auth.users where id = ${token}` : [];
+      // Without an owner or a buyer token the row stays unowned here; the claim below links it.
+      const firstOwner = existing?.user_id ?? tokenUser?.id ?? null;
+      const update = subscriptionUpdateFromAppStore(transaction, undefined, {
+        eventId: `transaction:${transaction.transactionId}:${transaction.signedDate}`,
+        eventType: 'app.transaction_sync',
+        at: new Date(transaction.signedDate!),
+        userId: firstOwner,
+        // A transaction alone does not say whether it renews: keep what we know, else a fresh purchase renews.
+        fallbackWillRenew: existing?.will_renew ?? true,
+        payload: { transaction, source: 'app-store-sync' },
       });
+      // Apple's notifications (with renewal info) stay the authority on grace and billing retry.
+      if (transactionOnlyMayApply(existing, update, transaction)) await applySubscriptionUpdate(tx, update);
+      const [outcome] = await tx<{ outcome: ClaimOutcome; previous_user_id: string | null }[]>`
+        select * from billing.claim_subscription('app_store', ${originalTransactionId}, ${user.id},
+          ${config.transferPolicy === 'transfer_to_caller'}, 'in-app sync')`;
+      // This call made the link when the caller did not own it before.
+      return outcome.outcome === 'already_owned' && existing?.user_id !== user.id ? { ...outcome, outcome: 'linked' as const } : outcome;
+    });
 
-      if (claim.outcome === 'owned_by_other') {
-        throw new ApiError(409, 'owned_by_another_account',
-          'This App Store subscription belongs to another account. Sign in with the account that bought it to use it.',
-          { originalTransactionId });
-      }
-      const [row] = await db()`select * from public.subscriptions where user_id = ${user.id}`;
-      return json(200, { outcome: claim.outcome, environment, originalTransactionId, subscription: row ?? null });
-    } catch (error) {
-      throw isDatabaseUnavailable(error) ? databaseUnavailable() : error;
+    if (claim.outcome === 'owned_by_other') {
+      throw new ApiError(409, 'owned_by_another_account',
+        'This App Store subscription belongs to another account. Sign in with the account that bought it to use it.',
+        { originalTransactionId });
     }
+    const [row] = await db()`select * from public.subscriptions where user_id = ${user.id}`;
+    return json(200, { outcome: claim.outcome, environment, originalTransactionId, subscription: row ?? null });
   });
 }

@@ -10,9 +10,9 @@
 import type Stripe from 'stripe';
 import { authenticate } from '../_shared/auth.ts';
 import { signInWithAppleConfig } from '../_shared/config.ts';
-import { databaseUnavailable, db, isDatabaseUnavailable } from '../_shared/db.ts';
+import { db } from '../_shared/db.ts';
 import { ApiError, json, readJsonObject, respondWithCors } from '../_shared/http.ts';
-import { isStripeUnavailable, stripe, stripeUnavailable } from '../_shared/stripe-client.ts';
+import { stripe } from '../_shared/stripe-client.ts';
 import { AppleIdError, revokeAppleTokens } from '../_shared/apple-id.ts';
 
 const MAX_BODY_BYTES = 16 * 1024;
@@ -29,20 +29,14 @@ export function handleDeleteAccount(req: Request): Promise<Response> {
     }
 
     const sql = db();
-    let state: { exists: boolean; customerId: string | null; stripeSubscriptions: string[]; appStoreActive: boolean };
-    try {
-      const [row] = await sql<{ exists: boolean; customer_id: string | null; stripe_subscriptions: string[]; app_store_active: boolean }[]>`
-        select exists (select 1 from auth.users where id = ${user.id}) as exists,
-               (select stripe_customer_id from billing.stripe_customers where user_id = ${user.id}) as customer_id,
-               coalesce((select array_agg(store_subscription_id) from billing.store_subscriptions
-                          where user_id = ${user.id} and store = 'stripe' and status not in ('expired', 'refunded', 'revoked')), '{}') as stripe_subscriptions,
-               -- Any App Store subscription Apple will bill again (the view shows only one row per user).
-               exists (select 1 from billing.store_subscriptions s where s.user_id = ${user.id} and s.store = 'app_store' and s.will_renew
-                         and (billing.is_entitled(s.status, s.expires_at, s.grace_period_expires_at, now()) or s.status = 'past_due')) as app_store_active`;
-      state = { exists: row.exists, customerId: row.customer_id, stripeSubscriptions: row.stripe_subscriptions, appStoreActive: row.app_store_active };
-    } catch (error) {
-      throw isDatabaseUnavailable(error) ? databaseUnavailable() : error;
-    }
+    const [state] = await sql<{ exists: boolean; customer_id: string | null; stripe_subscriptions: string[]; app_store_active: boolean }[]>`
+      select exists (select 1 from auth.users where id = ${user.id}) as exists,
+             (select stripe_customer_id from billing.stripe_customers where user_id = ${user.id}) as customer_id,
+             coalesce((select array_agg(store_subscription_id) from billing.store_subscriptions
+                        where user_id = ${user.id} and store = 'stripe' and status not in ('expired', 'refunded', 'revoked')), '{}') as stripe_subscriptions,
+             -- Any App Store subscription Apple will bill again (the view shows only one row per user).
+             exists (select 1 from billing.store_subscriptions s where s.user_id = ${user.id} and s.store = 'app_store' and s.will_renew
+                       and (billing.is_entitled(s.status, s.expires_at, s.grace_period_expires_at, now()) or s.status = 'past_due')) as app_store_active`;
     if (!state.exists) throw new ApiError(404, 'account_not_found', 'There is no account to delete (it may already have been deleted).');
 
     // 1. Apple: revoke the person's Sign in with Apple tokens.
@@ -63,42 +57,33 @@ export function handleDeleteAccount(req: Request): Promise<Response> {
 
     // 2. Stripe: end web subscriptions at once, then remove the customer (payment methods and details).
     const canceled: string[] = [];
-    try {
-      for (const id of state.stripeSubscriptions) {
-        try {
-          await stripe().subscriptions.cancel(id, { prorate: false });
-        } catch (error) {
-          // Already canceled or gone in Stripe: nothing left to end.
-          if ((error as { statusCode?: number }).statusCode !== 404 && !/canceled subscription/i.test((error as Error).message)) throw error;
-        }
-        canceled.push(id);
+    for (const id of state.stripe_subscriptions) {
+      try {
+        await stripe().subscriptions.cancel(id, { prorate: false });
+      } catch (error) {
+        // Already canceled or gone in Stripe: nothing left to end.
+        if ((error as { statusCode?: number }).statusCode !== 404 && !/canceled subscription/i.test((error as Error).message)) throw error;
       }
-      if (state.customerId) {
-        await stripe().customers.del(state.customerId).catch((error: Stripe.errors.StripeError) => {
-          if (error.statusCode !== 404) throw error;
-        });
-      }
-    } catch (error) {
-      if (isStripeUnavailable(error)) throw stripeUnavailable();
-      throw error;
+      canceled.push(id);
+    }
+    if (state.customer_id) {
+      await stripe().customers.del(state.customer_id).catch((error: Stripe.errors.StripeError) => {
+        if (error.statusCode !== 404) throw error;
+      });
     }
 
     // 3. Our data, in one transaction.
-    try {
-      await sql.begin(async (tx) => {
-        await tx`update billing.store_subscriptions set user_id = null, latest_payload = null where user_id = ${user.id}`;
-        await tx`delete from billing.stripe_customers where user_id = ${user.id}`;
-        await tx`delete from auth.users where id = ${user.id}`; // profile and identities go with it
-      });
-    } catch (error) {
-      throw isDatabaseUnavailable(error) ? databaseUnavailable() : error;
-    }
+    await sql.begin(async (tx) => {
+      await tx`update billing.store_subscriptions set user_id = null, latest_payload = null where user_id = ${user.id}`;
+      await tx`delete from billing.stripe_customers where user_id = ${user.id}`;
+      await tx`delete from auth.users where id = ${user.id}`; // profile and identities go with it
+    });
 
     return json(200, {
       deleted: true,
-      stripe: { canceledSubscriptions: canceled, customerDeleted: Boolean(state.customerId) },
+      stripe: { canceledSubscriptions: canceled, customerDeleted: Boolean(state.customer_id) },
       appleTokenRevoked,
-      appStore: state.appStoreActive
+      appStore: state.app_store_active
         ? {
           mustCancelInAppStore: true,
           message: 'Your App Store subscription is billed by Apple and continues until you cancel it: Settings › your name › Subscriptions.',

@@ -2,9 +2,9 @@
 // web subscription. The return URL must be on one of our web origins.
 import { authenticate } from '../_shared/auth.ts';
 import { stripeConfig, webConfig } from '../_shared/config.ts';
-import { databaseUnavailable, db, isDatabaseUnavailable } from '../_shared/db.ts';
+import { db } from '../_shared/db.ts';
 import { ApiError, json, readJsonObject, respondWithCors } from '../_shared/http.ts';
-import { isMissingStripeCustomer, isStripeUnavailable, stripe, stripeUnavailable } from '../_shared/stripe-client.ts';
+import { isMissingStripeCustomer, stripe } from '../_shared/stripe-client.ts';
 
 const MAX_BODY_BYTES = 16 * 1024;
 
@@ -17,13 +17,9 @@ export function handlePortal(req: Request): Promise<Response> {
     const body = await readJsonObject(req, MAX_BODY_BYTES);
     const returnUrl = allowedReturnUrl(body.returnUrl, web.appUrl, web.allowedOrigins);
 
-    let customerId: string | undefined;
-    try {
-      [{ stripe_customer_id: customerId } = { stripe_customer_id: undefined }] = await db()<{ stripe_customer_id: string }[]>`
-        select stripe_customer_id from billing.stripe_customers where user_id = ${user.id}`;
-    } catch (error) {
-      throw isDatabaseUnavailable(error) ? databaseUnavailable() : error;
-    }
+    const [mapped] = await db()<{ stripe_customer_id: string }[]>`
+      select stripe_customer_id from billing.stripe_customers where user_id = ${user.id}`;
+    const customerId = mapped?.stripe_customer_id;
     if (!customerId) throw new ApiError(404, 'no_billing_account', 'You have no web billing account yet: subscribe first');
 
     try {
@@ -33,7 +29,7 @@ export function handlePortal(req: Request): Promise<Response> {
     } catch (error) {
       // Deleted in Stripe and the customer.deleted webhook not applied yet: same answer as no account.
       if (isMissingStripeCustomer(error)) throw new ApiError(404, 'no_billing_account', 'You have no web billing account: subscribe first');
-      throw isStripeUnavailable(error) ? stripeUnavailable() : error;
+      throw error;
     }
   });
 }

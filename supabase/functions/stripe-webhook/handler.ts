@@ -7,9 +7,10 @@
 import type Stripe from 'stripe';
 import { recordStoreEvent } from '../_shared/billing-db.ts';
 import { stripeWebhookConfig } from '../_shared/config.ts';
-import { databaseUnavailable, db, isDatabaseUnavailable } from '../_shared/db.ts';
+import { db } from '../_shared/db.ts';
+import { isDatabaseUnavailable } from '../_shared/dependency-errors.ts';
 import { ApiError, json, readBodyText, respond } from '../_shared/http.ts';
-import { isStripeUnavailable, stripe, stripeUnavailable, webhookCryptoProvider } from '../_shared/stripe-client.ts';
+import { stripe, webhookCryptoProvider } from '../_shared/stripe-client.ts';
 import { idOf, routeStripeEvent, invoicePeriodEnd } from '../_shared/stripe-mapping.ts';
 import { type StripeSyncOutcome, syncStripeSubscription } from '../_shared/stripe-sync.ts';
 
@@ -25,7 +26,7 @@ export function handleStripeWebhook(req: Request): Promise<Response> {
       return json(200, { received: true, ...(await processEvent(event)) });
     } catch (error) {
       await recordFailure(event, error);
-      throw asApiError(error);
+      throw error;
     }
   });
 }
@@ -93,13 +94,6 @@ function ledgerKey(event: Stripe.Event) {
 async function ignore(event: Stripe.Event, reason: string): Promise<Outcome> {
   const recorded = await recordStoreEvent(db(), { ...ledgerKey(event), result: 'ignored', error: reason });
   return recorded === 'duplicate' ? { result: 'duplicate' } : { result: 'ignored', reason };
-}
-
-function asApiError(error: unknown): unknown {
-  if (error instanceof ApiError) return error;
-  if (isStripeUnavailable(error)) return stripeUnavailable();
-  if (isDatabaseUnavailable(error)) return databaseUnavailable();
-  return error;
 }
 
 /** Audit trail for a failed attempt, in its own transaction; the redelivery will process it. */

@@ -9,10 +9,10 @@ import type { Sql, TransactionSql } from 'postgres';
 import { authenticate, type AuthenticatedUser } from '../_shared/auth.ts';
 import { applySubscriptionUpdate } from '../_shared/billing-db.ts';
 import { stripeConfig } from '../_shared/config.ts';
-import { databaseUnavailable, db, isDatabaseUnavailable } from '../_shared/db.ts';
+import { db } from '../_shared/db.ts';
 import { ApiError, json, readJsonObject, respondWithCors } from '../_shared/http.ts';
 import { currentPrice, type Price } from '../_shared/stripe-price.ts';
-import { isMissingStripeCustomer, isStripeUnavailable, stripe, stripeUnavailable } from '../_shared/stripe-client.ts';
+import { isMissingStripeCustomer, stripe } from '../_shared/stripe-client.ts';
 import { subscriptionUpdateFromStripe } from '../_shared/stripe-mapping.ts';
 
 const MAX_BODY_BYTES = 16 * 1024;
@@ -32,12 +32,12 @@ export interface SubscribeResponse {
 
 export function handleSubscribe(req: Request): Promise<Response> {
   return respondWithCors(req, 'GET, POST, OPTIONS', async (headers) => {
-    if (req.method === 'GET') return json(200, publicPrice(await withStripe(currentPrice)), headers);
+    if (req.method === 'GET') return json(200, publicPrice(await currentPrice()), headers);
     if (req.method !== 'POST') throw new ApiError(405, 'method_not_allowed', 'Use GET or POST');
 
     const user = await authenticate(req);
     await readJsonObject(req, MAX_BODY_BYTES); // no fields: the server decides the price
-    const result = await withDependencies(() => subscribe(user));
+    const result = await subscribe(user);
     return json(200, result, headers);
   });
 }
@@ -127,21 +127,19 @@ async function customerFor(tx: Sql | TransactionSql, user: AuthenticatedUser): P
   const [mapped] = await tx<{ stripe_customer_id: string }[]>`
     select stripe_customer_id from billing.stripe_customers where user_id = ${user.id}`;
   if (mapped) return mapped.stripe_customer_id;
-  const customer = await stripe().customers.create(
-    { email: user.email, metadata: { supabase_user_id: user.id } },
-    { idempotencyKey: `customer-create:${user.id}` },
-  );
+  const customer = await createCustomer(user, `customer-create:${user.id}`);
   await tx`select billing.link_stripe_customer(${user.id}, ${customer.id}, ${customer.livemode})`;
   return customer.id;
 }
 
+function createCustomer(user: AuthenticatedUser, idempotencyKey: string): Promise<Stripe.Customer> {
+  return stripe().customers.create({ email: user.email, metadata: { supabase_user_id: user.id } }, { idempotencyKey });
+}
+
 /** A new Stripe customer in place of a deleted one; racing requests converge on the same one. */
 async function replaceCustomer(user: AuthenticatedUser, deletedId: string): Promise<string> {
-  const customer = await stripe().customers.create(
-    { email: user.email, metadata: { supabase_user_id: user.id } },
-    // Keyed on the deleted customer: a retry reuses the replacement, a later deletion gets a new one.
-    { idempotencyKey: `customer-create:${user.id}:replacing:${deletedId}` },
-  );
+  // Keyed on the deleted customer: a retry reuses the replacement, a later deletion gets a new one.
+  const customer = await createCustomer(user, `customer-create:${user.id}:replacing:${deletedId}`);
   await db().begin(async (tx) => {
     await tx`select billing.unlink_stripe_customer(${deletedId})`;
     await tx`select billing.link_stripe_customer(${user.id}, ${customer.id}, ${customer.livemode})`;
@@ -168,23 +166,5 @@ async function recordCreated(tx: TransactionSql, subscription: Stripe.Subscripti
     gracePeriodDays: stripeConfig().gracePeriodDays,
     refundedPeriodEnd: null,
   }));
-}
-
-async function withStripe<T>(run: () => Promise<T>): Promise<T> {
-  try {
-    return await run();
-  } catch (error) {
-    if (isStripeUnavailable(error)) throw stripeUnavailable();
-    throw error;
-  }
-}
-
-async function withDependencies<T>(run: () => Promise<T>): Promise<T> {
-  try {
-    return await withStripe(run);
-  } catch (error) {
-    if (isDatabaseUnavailable(error)) throw databaseUnavailable();
-    throw error;
-  }
 }
 
