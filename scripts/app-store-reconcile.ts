@@ -11,16 +11,12 @@
 import { appleConfig, type AppleEnvironment } from '../supabase/functions/_shared/config.ts';
 import { db } from '../supabase/functions/_shared/db.ts';
 import { refreshSubscription, replayNotificationHistory, subscriptionsToRefresh } from '../supabase/functions/_shared/app-store-reconcile.ts';
-
-function option(name: string): string | undefined {
-  const i = process.argv.indexOf(`--${name}`);
-  return i >= 0 ? process.argv[i + 1] : undefined;
-}
+import { stringArg } from './lib/args.ts';
 
 async function main(): Promise<number> {
-  const userId = option('user');
-  const staleHours = option('stale-hours');
-  const historyDays = option('history-days');
+  const userId = stringArg('user');
+  const staleHours = stringArg('stale-hours');
+  const historyDays = stringArg('history-days');
   if (!userId && !staleHours && !historyDays) {
     console.error('Usage: app-store-reconcile.ts --user <id> | --stale-hours <n> | --history-days <n>');
     return 2;

@@ -6,20 +6,16 @@
 //     --client-id com.certgames.web --key AuthKey_KEY1234567.p8 [--days 180]
 import { readFile } from 'node:fs/promises';
 import { appleClientSecret } from '../supabase/functions/_shared/apple-id.ts';
+import { stringArg } from './lib/args.ts';
 
 const MAX_DAYS = 180; // Apple: no more than 15,777,000 seconds (six months)
 
-function option(name: string): string | undefined {
-  const i = process.argv.indexOf(`--${name}`);
-  return i >= 0 ? process.argv[i + 1] : undefined;
-}
-
 async function main(): Promise<number> {
-  const teamId = option('team-id');
-  const keyId = option('key-id');
-  const clientId = option('client-id');
-  const keyFile = option('key');
-  const days = Number(option('days') ?? MAX_DAYS);
+  const teamId = stringArg('team-id');
+  const keyId = stringArg('key-id');
+  const clientId = stringArg('client-id');
+  const keyFile = stringArg('key');
+  const days = Number(stringArg('days') ?? MAX_DAYS);
   if (!teamId || !keyId || !clientId || !keyFile) {
     console.error('Usage: apple-client-secret.ts --team-id <Team ID> --key-id <Key ID> --client-id <Services ID> --key <AuthKey.p8> [--days 180]');
     return 2;

@@ -7,32 +7,24 @@
 // fingerprints again at start-up.
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
-import { createHash } from 'node:crypto';
-import { APPLE_ROOT_CERTIFICATES } from '../supabase/functions/_shared/apple-root-pins.ts';
+import { APPLE_ROOT_CERTIFICATES, sha256Hex, toDer } from '../supabase/functions/_shared/apple-root-pins.ts';
+import { stringArg } from './lib/args.ts';
 import { repoRoot } from './lib/supabase-compat.ts';
 
-const args = process.argv.slice(2);
-const outIndex = args.indexOf('--out');
-const outDir = resolve(outIndex >= 0 ? args[outIndex + 1] : join(repoRoot, 'supabase', 'functions', '_shared', 'apple-root-certificates'));
+const outDir = resolve(stringArg('out') ?? join(repoRoot, 'supabase', 'functions', '_shared', 'apple-root-certificates'));
 // Tests only: serve Apple's site from a local server.
 const base = process.env.APPLE_PKI_BASE_URL?.replace(/\/+$/, '');
 
-function toDer(bytes: Buffer): Buffer {
-  const text = bytes.subarray(0, 64).toString('latin1');
-  if (!text.includes('-----BEGIN CERTIFICATE-----')) return bytes;
-  return Buffer.from(bytes.toString('latin1').replace(/-----(BEGIN|END) CERTIFICATE-----|\s/g, ''), 'base64');
-}
-
 async function main() {
-  const downloaded: { file: string; der: Buffer }[] = [];
+  const downloaded: { file: string; der: Uint8Array }[] = [];
   const problems: string[] = [];
   for (const root of APPLE_ROOT_CERTIFICATES) {
     const url = base ? root.url.replace(/^https:\/\/www\.apple\.com/, base) : root.url;
     try {
       const res = await fetch(url);
       if (!res.ok) throw new Error(`HTTP ${res.status}`);
-      const der = toDer(Buffer.from(await res.arrayBuffer()));
-      const sha256 = createHash('sha256').update(der).digest('hex').toUpperCase();
+      const der = toDer(new Uint8Array(await res.arrayBuffer()));
+      const sha256 = await sha256Hex(der);
       if (sha256 !== root.sha256) throw new Error(`SHA-256 ${sha256} does not match the pinned ${root.sha256}`);
       downloaded.push({ file: root.file, der });
       console.log(`ok  ${root.file}  ${sha256.match(/../g)!.join(':')}`);

@@ -15,7 +15,7 @@ import { join } from 'node:path';
 import postgres from 'postgres';
 import { startLocalPostgres } from './lib/local-postgres.ts';
 import { prepareMigratedDatabase } from './lib/supabase-compat.ts';
-import { closedLoop, duplicateCost, numericArg, openLoop, writeReport } from './lib/bench-util.ts';
+import { closedLoop, duplicateCost, numericArg, openLoop, timedPost, writeReport } from './lib/bench-util.ts';
 import { FakeAppStore, generateTestChain, type FakeSubscription, type SignedNotification } from '../supabase/tests/fakes/fake-app-store.ts';
 import { startEdgeFunction } from './lib/edge-functions.ts';
 
@@ -74,12 +74,7 @@ async function main() {
       }
       return out;
     };
-    const send = async (n: SignedNotification) => {
-      const start = performance.now();
-      const res = await fetch(fn!.url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(n.body) });
-      await res.arrayBuffer();
-      return { ms: performance.now() - start, status: res.status };
-    };
+    const send = (n: SignedNotification) => timedPost(fn!.url, { 'content-type': 'application/json' }, JSON.stringify(n.body));
 
     for (const n of await make(200)) await send(n); // warm-up
     log(`open loop: ${RATE * SECONDS} notifications at ${RATE}/s`);

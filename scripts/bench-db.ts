@@ -12,13 +12,11 @@
 //   * billing.apply_subscription_update per event (new, update, stale, duplicate), sequentially and
 //     with concurrent connections.
 // Results are printed and written to bench-results/bench-db.json.
-import { mkdir, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
 import { randomUUID } from 'node:crypto';
 import postgres, { type Sql } from 'postgres';
 import { startLocalPostgres } from './lib/local-postgres.ts';
-import { prepareMigratedDatabase, repoRoot } from './lib/supabase-compat.ts';
-import { numericArg, summarize } from './lib/bench-util.ts';
+import { prepareMigratedDatabase } from './lib/supabase-compat.ts';
+import { numericArg, summarize, writeReport } from './lib/bench-util.ts';
 import { applySubscriptionUpdate, type SubscriptionUpdate } from '../supabase/functions/_shared/billing-db.ts';
 
 const USERS = numericArg('users', 1_000_000);
@@ -209,9 +207,7 @@ async function main() {
     await owner.end();
     await api.end();
 
-    const report = {
-      measured_at: new Date().toISOString(),
-      machine: { cpus: (await import('node:os')).cpus().length, node: process.version },
+    await writeReport('bench-db', {
       dataset: { ...counts, seed_seconds: seedSeconds },
       subscriptions_view_read: {
         wrapped_auth_uid: wrapped,
@@ -225,10 +221,7 @@ async function main() {
         target_p99_under_1ms: wrapped.round_trip.p99_ms < 1,
       },
       apply_subscription_update: apply,
-    };
-    console.log(JSON.stringify(report, null, 2));
-    await mkdir(join(repoRoot, 'bench-results'), { recursive: true });
-    await writeFile(join(repoRoot, 'bench-results', 'bench-db.json'), JSON.stringify(report, null, 2));
+    });
   } finally {
     await pg.stop();
   }

@@ -13,7 +13,7 @@ import { randomBytes } from 'node:crypto';
 import postgres from 'postgres';
 import { startLocalPostgres } from './lib/local-postgres.ts';
 import { prepareMigratedDatabase } from './lib/supabase-compat.ts';
-import { closedLoop, duplicateCost, numericArg, openLoop, writeReport } from './lib/bench-util.ts';
+import { closedLoop, duplicateCost, numericArg, openLoop, timedPost, writeReport } from './lib/bench-util.ts';
 import { FakeStripe, type FakeStripeEvent } from '../supabase/tests/fakes/fake-stripe.ts';
 import { startEdgeFunction } from './lib/edge-functions.ts';
 import { signStripePayload } from '../supabase/tests/helpers/stripe-stack.ts';
@@ -78,12 +78,8 @@ async function main() {
         const payload = JSON.stringify(e);
         return { payload, header: await signStripePayload(payload, webhookSecret) };
       }));
-    const send = async (d: { payload: string; header: string }) => {
-      const start = performance.now();
-      const res = await fetch(fn!.url, { method: 'POST', headers: { 'stripe-signature': d.header, 'content-type': 'application/json' }, body: d.payload });
-      await res.arrayBuffer();
-      return { ms: performance.now() - start, status: res.status };
-    };
+    const send = (d: { payload: string; header: string }) =>
+      timedPost(fn!.url, { 'stripe-signature': d.header, 'content-type': 'application/json' }, d.payload);
 
     // Warm-up.
     for (const d of await sign(makeEvents(200))) await send(d);

@@ -11,6 +11,7 @@
 // Idempotent: a second run changes nothing. Conflicts and skips go to the report.
 import { readFile, writeFile } from 'node:fs/promises';
 import postgres, { type Sql, type TransactionSql } from 'postgres';
+import { stringArg } from './lib/args.ts';
 
 export interface ImportRecord {
   legacyId: string;
@@ -242,8 +243,7 @@ export async function importUsers(sql: Sql, exported: unknown[], mapping: Mappin
 }
 
 async function main(): Promise<number> {
-  const option = (name: string) => (process.argv.includes(`--${name}`) ? process.argv[process.argv.indexOf(`--${name}`) + 1] : undefined);
-  const input = option('input');
+  const input = stringArg('input');
   if (!input || !process.env.SUPABASE_DB_URL) {
     console.error('Usage: SUPABASE_DB_URL=… import-users.ts --input export.json [--mapping mapping.json] [--report import-report.json]');
     return 2;
@@ -251,13 +251,13 @@ async function main(): Promise<number> {
   const parsed = JSON.parse(await readFile(input, 'utf8'));
   const exported: unknown[] = Array.isArray(parsed) ? parsed : parsed.users;
   if (!Array.isArray(exported)) throw new Error('The export must be a JSON array of users, or { "users": [...] }');
-  const mappingFile = option('mapping');
+  const mappingFile = stringArg('mapping');
   const mapping: Mapping = mappingFile ? { ...DEFAULT_MAPPING, ...JSON.parse(await readFile(mappingFile, 'utf8')) } : DEFAULT_MAPPING;
   const sql = postgres(process.env.SUPABASE_DB_URL, { max: 2, onnotice: () => {}, prepare: false });
   try {
     console.log(`Importing ${exported.length} user(s) from ${input}`);
     const report = await importUsers(sql, exported, mapping, (line) => console.log(`  ${line}`));
-    const reportFile = option('report') ?? 'import-report.json';
+    const reportFile = stringArg('report') ?? 'import-report.json';
     await writeFile(reportFile, JSON.stringify(report, null, 2));
     console.log(`Done: ${report.created} created, ${report.unchanged} unchanged, ${report.skipped.length} skipped, ${report.conflicts.length} conflicts, ${report.warnings.length} warnings; refreshed ${report.refreshed.stripe} Stripe and ${report.refreshed.appStore} App Store subscription(s). Report: ${reportFile}`);
     return 0;

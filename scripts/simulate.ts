@@ -9,12 +9,12 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import postgres, { type Sql } from 'postgres';
-import { devDataDir, runtimeFileFor, type LocalRuntime, type LocalSecrets } from './dev.ts';
+import { devDataDir, LOCAL_STRIPE_SECRET_KEY, runtimeFileFor, type LocalRuntime, type LocalSecrets } from './dev.ts';
 import { createTestSigner, type TestSigner } from '../supabase/tests/helpers/access-tokens.ts';
 import { asApiRole, userClaims } from '../supabase/tests/helpers/test-database.ts';
 import { FakeAppStore, importTestChain, type SignedNotification } from '../supabase/tests/fakes/fake-app-store.ts';
 import { signStripePayload, type FakeStripeEvent } from '../supabase/tests/fakes/fake-stripe.ts';
-import { LOCAL_STRIPE_SECRET_KEY } from './dev.ts';
+import { stringArg } from './lib/args.ts';
 
 interface Context {
   runtime: LocalRuntime;
@@ -167,7 +167,7 @@ async function main(): Promise<number> {
   const owner = postgres(runtime.dbUrl, { max: 2, onnotice: () => {} });
   const api = postgres(runtime.authenticatorUrl, { max: 1, onnotice: () => {} });
   const ctx: Context = { runtime, secrets, owner, api, signer: await createTestSigner(secrets.jwt, `${runtime.apiUrl}/auth/v1`) };
-  const only = process.argv.includes('--scenario') ? process.argv[process.argv.indexOf('--scenario') + 1] : 'all';
+  const only = stringArg('scenario') ?? 'all';
   try {
     const outcomes: Outcome[] = [];
     if (only === 'all' || only === 'stripe') outcomes.push(await runScenario(ctx, 'Stripe: subscribe → renew → payment failure → recovery → cancel at period end → deleted', stripeScenario));

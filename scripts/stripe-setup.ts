@@ -8,6 +8,7 @@
 //   STRIPE_SECRET_KEY=sk_test_… SUPABASE_URL=https://<ref>.supabase.co WEB_APP_URL=https://app.example \
 //     npx tsx scripts/stripe-setup.ts
 import Stripe from 'stripe';
+import { DEFAULT_PRICE_LOOKUP_KEY } from '../supabase/functions/_shared/config.ts';
 import { STRIPE_API_VERSION } from '../supabase/functions/_shared/stripe-client.ts';
 import { STRIPE_WEBHOOK_EVENTS } from '../supabase/functions/_shared/stripe-mapping.ts';
 
@@ -113,7 +114,7 @@ async function ensurePortal(stripe: Stripe, returnUrl: string): Promise<{ id: st
 async function main() {
   const stripe = client();
   const plan: Plan = {
-    lookupKey: env('STRIPE_PRICE_LOOKUP_KEY', 'premium_monthly'),
+    lookupKey: env('STRIPE_PRICE_LOOKUP_KEY', DEFAULT_PRICE_LOOKUP_KEY),
     productName: env('PRODUCT_NAME', 'Premium'),
     amount: Number(env('PRICE_AMOUNT_CENTS', '999')),
     currency: env('PRICE_CURRENCY', 'usd').toLowerCase(),

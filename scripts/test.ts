@@ -1,11 +1,15 @@
 // `npm test`: one embedded Postgres 17 for the whole run, prepared once as a template database
 // (Supabase bootstrap + migrations through the real CLI); each test file clones it. Postgres is
 // stopped when the run ends, whether the tests pass, fail or are interrupted.
-import { spawn, spawnSync } from 'node:child_process';
+import { execFile, spawn, spawnSync } from 'node:child_process';
 import { readdir } from 'node:fs/promises';
 import { join, relative } from 'node:path';
+import { promisify } from 'node:util';
+import { denoBin, edgeFunctionNames } from './lib/edge-functions.ts';
 import { repoRoot } from './lib/supabase-compat.ts';
 import { startTestPostgres, TEMPLATE_DB } from './lib/test-postgres.ts';
+
+const execFileAsync = promisify(execFile);
 
 async function findTests(dir: string): Promise<string[]> {
   const entries = await readdir(dir, { withFileTypes: true, recursive: true });
@@ -17,15 +21,17 @@ async function findTests(dir: string): Promise<string[]> {
 
 /** `deno check` every edge function with its own deno.json, as the Supabase CLI would bundle it. */
 async function typecheckEdgeFunctions(): Promise<void> {
-  const functionsDir = join(repoRoot, 'supabase', 'functions');
-  const names = (await readdir(functionsDir, { withFileTypes: true })).filter((d) => d.isDirectory() && !d.name.startsWith('_')).map((d) => d.name);
-  for (const name of names) {
-    const dir = join(functionsDir, name);
-    const result = spawnSync(join(repoRoot, 'node_modules', '.bin', 'deno'),
-      ['check', '--quiet', '--config', join(dir, 'deno.json'), '--node-modules-dir=manual', join(dir, 'index.ts')],
-      { cwd: repoRoot, encoding: 'utf8', env: { ...process.env, NO_COLOR: '1' } });
-    if (result.status !== 0) throw new Error(`deno check failed for ${name}:\n${result.stdout}${result.stderr}`);
-  }
+  const names = await edgeFunctionNames();
+  await Promise.all(names.map(async (name) => {
+    const dir = join(repoRoot, 'supabase', 'functions', name);
+    try {
+      await execFileAsync(denoBin, ['check', '--quiet', '--config', join(dir, 'deno.json'), '--node-modules-dir=manual', join(dir, 'index.ts')],
+        { cwd: repoRoot, env: { ...process.env, NO_COLOR: '1' }, maxBuffer: 16 * 1024 * 1024 });
+    } catch (error) {
+      const { stdout = '', stderr = '' } = error as { stdout?: string; stderr?: string };
+      throw new Error(`deno check failed for ${name}:\n${stdout}${stderr}`);
+    }
+  }));
   console.log(`deno check: ${names.length} edge functions type-check.`);
 }
 

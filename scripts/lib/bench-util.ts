@@ -1,10 +1,6 @@
 // Small helpers shared by the benchmark scripts.
 
-/** `--name value` from the command line, as a number. */
-export function numericArg(name: string, fallback: number, argv = process.argv.slice(2)): number {
-  const i = argv.indexOf(`--${name}`);
-  return i >= 0 ? Number(argv[i + 1]) : fallback;
-}
+export { numericArg } from './args.ts';
 
 export interface LatencySummary {
   n: number;
@@ -28,6 +24,14 @@ export interface Sent {
 }
 
 /** Open loop: item i is sent at start + i/rate seconds, whatever the latency (as a store sends). */
+/** One timed POST, body drained, as the sender (Stripe, Apple) experiences it. */
+export async function timedPost(url: string, headers: Record<string, string>, body: string): Promise<Sent> {
+  const start = performance.now();
+  const res = await fetch(url, { method: 'POST', headers, body });
+  await res.arrayBuffer();
+  return { ms: performance.now() - start, status: res.status };
+}
+
 export async function openLoop<T>(items: T[], ratePerSecond: number, send: (item: T) => Promise<Sent>) {
   const latencies: number[] = [];
   const statuses: Record<string, number> = {};

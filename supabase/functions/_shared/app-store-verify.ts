@@ -13,22 +13,10 @@ import {
 } from '@apple/app-store-server-library';
 import { appleConfig, ConfigError, type AppleConfig, type AppleEnvironment } from './config.ts';
 import { listDirectory, readFileBytes } from './env.ts';
-import { APPLE_ROOT_CERTIFICATES } from './apple-root-pins.ts';
+import { APPLE_ROOT_CERTIFICATES, sha256Hex, toDer } from './apple-root-pins.ts';
 import { ApiError } from './http.ts';
 
 const DEFAULT_ROOTS_DIR = new URL('./apple-root-certificates/', import.meta.url);
-
-function toDer(bytes: Uint8Array): Uint8Array {
-  const text = new TextDecoder().decode(bytes.subarray(0, 64));
-  if (!text.includes('-----BEGIN CERTIFICATE-----')) return bytes;
-  const base64 = new TextDecoder().decode(bytes).replace(/-----(BEGIN|END) CERTIFICATE-----|\s/g, '');
-  return Uint8Array.from(atob(base64), (c) => c.charCodeAt(0));
-}
-
-export async function sha256Hex(der: Uint8Array): Promise<string> {
-  const digest = new Uint8Array(await crypto.subtle.digest('SHA-256', der as BufferSource));
-  return [...digest].map((b) => b.toString(16).padStart(2, '0')).join('').toUpperCase();
-}
 
 async function loadRoots(config: AppleConfig): Promise<Uint8Array[]> {
   let paths = config.rootCertificatePaths;

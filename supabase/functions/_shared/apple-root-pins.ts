@@ -24,3 +24,17 @@ export const APPLE_ROOT_CERTIFICATES: readonly PinnedRoot[] = [
     sha256: 'B0B1730ECBC7FF4505142C49F1295E6EDA6BCAED7E2C68C5BE91B5A11001F024',
   },
 ];
+
+/** A certificate file as DER (Apple serves DER; a PEM copy is accepted too). */
+export function toDer(bytes: Uint8Array): Uint8Array {
+  const text = new TextDecoder().decode(bytes.subarray(0, 64));
+  if (!text.includes('-----BEGIN CERTIFICATE-----')) return bytes;
+  const base64 = new TextDecoder().decode(bytes).replace(/-----(BEGIN|END) CERTIFICATE-----|\s/g, '');
+  return Uint8Array.from(atob(base64), (c) => c.charCodeAt(0));
+}
+
+/** The fingerprint format of the pins: SHA-256 of the DER, upper-case hex. */
+export async function sha256Hex(der: Uint8Array): Promise<string> {
+  const digest = new Uint8Array(await crypto.subtle.digest('SHA-256', der as BufferSource));
+  return [...digest].map((b) => b.toString(16).padStart(2, '0')).join('').toUpperCase();
+}

@@ -32,6 +32,9 @@ export interface DatabaseConfig {
 }
 export const databaseConfig = once((): DatabaseConfig => ({ url: required('SUPABASE_DB_URL') }));
 
+/** The Stripe price lookup key subscribe charges; scripts/stripe-setup.ts creates the price under it. */
+export const DEFAULT_PRICE_LOOKUP_KEY = 'premium_monthly';
+
 export interface StripeConfig {
   secretKey: string;
   priceLookupKey: string;
@@ -52,7 +55,7 @@ export const stripeConfig = once((): StripeConfig => {
   if (protocol !== 'http' && protocol !== 'https') throw new ConfigError('STRIPE_API_PROTOCOL must be http or https');
   return {
     secretKey,
-    priceLookupKey: readEnv('STRIPE_PRICE_LOOKUP_KEY') ?? 'premium_monthly',
+    priceLookupKey: readEnv('STRIPE_PRICE_LOOKUP_KEY') ?? DEFAULT_PRICE_LOOKUP_KEY,
     gracePeriodDays: optionalInt('STRIPE_GRACE_PERIOD_DAYS', 7, 0, 60),
     portalConfigurationId: readEnv('STRIPE_PORTAL_CONFIGURATION'),
     api: host ? { host, port: optionalInt('STRIPE_API_PORT', protocol === 'http' ? 80 : 443, 1, 65535), protocol } : undefined,

@@ -49,7 +49,7 @@ function DeleteAccount() {
     if (!window.confirm('Delete your account and all its data? A web subscription ends now, without a refund for the current period. This cannot be undone.')) return;
     setState({ busy: true });
     try {
-      const result = await callFunction<{ appStore: { mustCancelInAppStore: boolean } }>(config, supabase, 'delete-account', { body: {} });
+      const result = await callFunction<DeleteResult>(config, supabase, 'delete-account', { body: {} });
       await supabase.auth.signOut({ scope: 'local' });
       navigate(`/goodbye${result.appStore.mustCancelInAppStore ? '?app_store=active' : ''}`, true);
     } catch (error) {
