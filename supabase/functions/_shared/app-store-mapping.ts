@@ -4,9 +4,15 @@ import type {
   JWSRenewalInfoDecodedPayload,
   JWSTransactionDecodedPayload,
 } from '@apple/app-store-server-library';
-import type { SubscriptionStatus, SubscriptionUpdate } from './billing-db.ts';
+import type { PeriodState, SubscriptionStatus, SubscriptionUpdate } from './billing-db.ts';
 
-/** How each subscription notification type/subtype is handled. Anything not listed is recorded as unhandled. */
+/**
+ * How each notification type is handled. 'state': a statement about the whole subscription (its
+ * latest transaction and renewal info); 'expired': the same, ended; 'period': a statement about the
+ * one transaction it carries, which may be an earlier period than the current one (a refund of
+ * January processed after February renewed); 'record': kept in the ledger only. Anything not listed
+ * is recorded as unhandled.
+ */
 export const APP_STORE_NOTIFICATION_RULES = {
   SUBSCRIBED: 'state', // INITIAL_BUY, RESUBSCRIBE
   DID_RENEW: 'state', // incl. BILLING_RECOVERY
@@ -17,10 +23,10 @@ export const APP_STORE_NOTIFICATION_RULES = {
   DID_CHANGE_RENEWAL_PREF: 'state', // UPGRADE / DOWNGRADE
   OFFER_REDEEMED: 'state',
   PRICE_INCREASE: 'state', // PENDING / ACCEPTED: no change of entitlement
-  REFUND: 'refunded',
-  REFUND_DECLINED: 'state',
-  REFUND_REVERSED: 'state', // the revocation is gone from the transaction: access comes back
-  REVOKE: 'revoked', // family sharing withdrawn
+  REFUND: 'period', // the transaction was refunded
+  REFUND_DECLINED: 'period', // still paid
+  REFUND_REVERSED: 'period', // the revocation is gone: paid again
+  REVOKE: 'period', // family sharing withdrawn
   RENEWAL_EXTENDED: 'state',
   RENEWAL_EXTENSION: 'record', // SUMMARY / FAILURE of a mass extension: per-subscription RENEWAL_EXTENDED follow
   TEST: 'record',
@@ -38,16 +44,17 @@ export interface AppStoreStateInput {
   /** The moment this state describes: the notification's (or transaction's) signedDate. */
   at: Date;
   /** Set by notifications that state the outcome outright. */
-  forced?: 'expired' | 'refunded' | 'revoked';
+  forced?: 'expired';
 }
 
-/** Normalized status and grace end from Apple's transaction and renewal info at a moment. */
+/**
+ * Normalized status and grace end of the subscription from Apple's transaction and renewal info
+ * at a moment. A revocation is not part of it: it is a fact about that transaction's period
+ * (periodStateOf), which the database combines with the snapshot.
+ */
 export function appStoreStatus(input: AppStoreStateInput): { status: SubscriptionStatus; gracePeriodExpiresAt: Date | null } {
   const { transaction: t, renewal: r, at, forced } = input;
   if (forced) return { status: forced, gracePeriodExpiresAt: null };
-  if (t.revocationDate) {
-    return { status: t.revocationType === 'FAMILY_REVOKE' ? 'revoked' : 'refunded', gracePeriodExpiresAt: null };
-  }
   const expires = t.expiresDate ?? 0;
   const now = at.getTime();
   // A failed renewal with a billing grace period keeps access until the grace ends, even when the
@@ -55,49 +62,75 @@ export function appStoreStatus(input: AppStoreStateInput): { status: Subscriptio
   if (r?.isInBillingRetryPeriod && r.gracePeriodExpiresDate && r.gracePeriodExpiresDate > now) {
     return { status: 'in_grace_period', gracePeriodExpiresAt: new Date(r.gracePeriodExpiresDate) };
   }
-  if (expires > now) {
-    const freeTrial = t.offerType === 1 && t.offerDiscountType === 'FREE_TRIAL';
-    return { status: freeTrial ? 'trialing' : 'active', gracePeriodExpiresAt: null };
-  }
+  if (expires > now) return { status: isFreeTrial(t) ? 'trialing' : 'active', gracePeriodExpiresAt: null };
   if (r?.isInBillingRetryPeriod) return { status: 'past_due', gracePeriodExpiresAt: null };
   return { status: 'expired', gracePeriodExpiresAt: null };
+}
+
+function isFreeTrial(t: JWSTransactionDecodedPayload): boolean {
+  return t.offerType === 1 && t.offerDiscountType === 'FREE_TRIAL';
+}
+
+/**
+ * What a transaction says about its own period as of its signing: revoked by family sharing,
+ * refunded (fully or prorated: Apple revokes the transaction either way), or paid. A REFUND or
+ * REVOKE notification states it outright.
+ */
+export function periodStateOf(transaction: JWSTransactionDecodedPayload, notificationType?: string): PeriodState {
+  if (notificationType === 'REVOKE') return 'revoked';
+  if (notificationType === 'REFUND') return 'refunded';
+  if (notificationType === 'REFUND_REVERSED' || notificationType === 'REFUND_DECLINED') return 'paid';
+  if (transaction.revocationDate) return transaction.revocationType === 'FAMILY_REVOKE' ? 'revoked' : 'refunded';
+  return 'paid';
 }
 
 export interface AppStoreUpdateContext {
   eventId: string;
   eventType: string;
+  /** Apple's signedDate of the statement: the ordering time of the snapshot and of the period fact. */
   at: Date;
   userId: string | null;
   forced?: AppStoreStateInput['forced'];
+  /** 1: a statement about the whole subscription; 0: about this transaction only (refunds, the app's transactions). */
+  snapshotRank: 0 | 1;
+  /** The notification type, when the transaction came in one (REFUND, REVOKE… state the period's fate). */
+  notificationType?: string;
   /** Used when the renewal info is not known (a transaction alone, from the app). */
   fallbackWillRenew: boolean;
   payload: unknown;
 }
 
+/** The update for one verified transaction: a snapshot (or placeholder) and the fact about its period. */
 export function subscriptionUpdateFromAppStore(
   transaction: JWSTransactionDecodedPayload,
   renewal: JWSRenewalInfoDecodedPayload | undefined,
   ctx: AppStoreUpdateContext,
 ): SubscriptionUpdate {
-  if (!transaction.originalTransactionId || !transaction.productId) {
-    throw new Error('transaction without originalTransactionId or productId');
+  if (!transaction.originalTransactionId || !transaction.productId || !transaction.transactionId) {
+    throw new Error('transaction without originalTransactionId, transactionId or productId');
   }
   const { status, gracePeriodExpiresAt } = appStoreStatus({ transaction, renewal, at: ctx.at, forced: ctx.forced });
-  const ended = status === 'expired' || status === 'refunded' || status === 'revoked';
+  const expiresAt = transaction.expiresDate ? new Date(transaction.expiresDate) : null;
   return {
     store: 'app_store',
     eventId: ctx.eventId,
     eventType: ctx.eventType,
     eventAt: ctx.at,
+    snapshotRank: ctx.snapshotRank,
     storeSubscriptionId: transaction.originalTransactionId,
     userId: ctx.userId,
     productId: transaction.productId,
     status,
-    expiresAt: transaction.expiresDate ? new Date(transaction.expiresDate) : null,
-    willRenew: renewal ? renewal.autoRenewStatus === 1 && status !== 'revoked' : ended ? false : ctx.fallbackWillRenew,
+    expiresAt,
+    willRenew: renewal ? renewal.autoRenewStatus === 1 : status === 'expired' ? false : ctx.fallbackWillRenew,
     gracePeriodExpiresAt,
     isSandbox: transaction.environment !== 'Production',
     isFamilyShared: transaction.inAppOwnershipType === 'FAMILY_SHARED',
+    currentPeriodId: transaction.transactionId,
+    currentPeriodEndsAt: expiresAt,
+    period: expiresAt
+      ? { id: transaction.transactionId, endsAt: expiresAt, isTrial: isFreeTrial(transaction), state: periodStateOf(transaction, ctx.notificationType), stateAt: ctx.at }
+      : null,
     payload: ctx.payload,
   };
 }
@@ -110,21 +143,16 @@ export function accountTokenOf(transaction: JWSTransactionDecodedPayload): strin
   return token && UUID.test(token) ? token.toLowerCase() : null;
 }
 
-export function eventTypeOf(notificationType: string, subtype?: string): string {
-  return subtype ? `${notificationType}.${subtype}` : notificationType;
+/**
+ * Whether the in-app sync may move a purchase from its current owner to the caller. Only under the
+ * `transfer_to_caller` policy, and never away from the account its appAccountToken names: that is
+ * the account that bought it (the caller may be someone signed in on the buyer's phone).
+ */
+export function mayTransferToCaller(policy: string, tokenUserId: string | null, currentOwnerId: string | null): boolean {
+  if (policy !== 'transfer_to_caller') return false;
+  return !(tokenUserId !== null && tokenUserId === currentOwnerId);
 }
 
-/**
- * A transaction alone (from the app, without renewal info) cannot tell grace periods or billing
- * retry from an ended subscription. It may only bring news: a first sighting, a revocation (or
- * its reversal), or a paid period at least as long as the one we know.
- */
-export function transactionOnlyMayApply(
-  existing: { expires_at: Date | null } | undefined,
-  update: Pick<SubscriptionUpdate, 'status' | 'expiresAt'>,
-  transaction: Pick<JWSTransactionDecodedPayload, 'revocationDate'>,
-): boolean {
-  if (!existing || transaction.revocationDate) return true;
-  const entitled = update.status === 'active' || update.status === 'trialing';
-  return entitled && (update.expiresAt?.getTime() ?? 0) >= (existing.expires_at?.getTime() ?? 0);
+export function eventTypeOf(notificationType: string, subtype?: string): string {
+  return subtype ? `${notificationType}.${subtype}` : notificationType;
 }

@@ -5,8 +5,11 @@ import { appleConfig } from './config.ts';
 import { db } from './db.ts';
 import { isDatabaseUnavailable } from './dependency-errors.ts';
 import { ApiError } from './http.ts';
+import { optionalTime, requireEventType, requireId, requireTime } from './event-validation.ts';
 import { verifyNotification, type VerifiedNotification } from './app-store-verify.ts';
 import { accountTokenOf, eventTypeOf, notificationRule, subscriptionUpdateFromAppStore } from './app-store-mapping.ts';
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 export interface NotificationOutcome {
   result: 'applied' | 'stale' | 'duplicate' | 'ignored';
@@ -14,9 +17,6 @@ export interface NotificationOutcome {
   reason?: string;
   environment?: string;
 }
-
-/** Notifications about one transaction, which may belong to an earlier period than the current one. */
-const PER_TRANSACTION = new Set(['REFUND', 'REFUND_DECLINED', 'REFUND_REVERSED', 'REVOKE']);
 
 export async function processAppStoreNotification(signedPayload: unknown): Promise<NotificationOutcome> {
   if (typeof signedPayload !== 'string' || signedPayload.length === 0) {
@@ -28,8 +28,9 @@ export async function processAppStoreNotification(signedPayload: unknown): Promi
   if (!uuid || !n.notificationType || typeof n.signedDate !== 'number') {
     throw new ApiError(400, 'invalid_event', 'The notification lacks notificationUUID, notificationType or signedDate');
   }
-  const eventType = eventTypeOf(n.notificationType, n.subtype);
-  const at = new Date(n.signedDate);
+  requireId(uuid, 'notificationUUID', UUID);
+  const eventType = requireEventType(eventTypeOf(requireEventType(n.notificationType, 'notificationType'), n.subtype === undefined ? undefined : requireEventType(n.subtype, 'subtype')));
+  const at = requireTime(n.signedDate, 'signedDate');
   const key: LedgerKey = { store: 'app_store', eventId: uuid, eventType, eventAt: at };
   const base = { notificationUUID: uuid, environment: verified.environment };
 
@@ -69,28 +70,23 @@ async function applyVerified(
   if (rule === 'unhandled') return ignore(`${eventType} is not a subscription state change we handle`);
   const { transaction, renewal } = await verified.contents();
   if (!transaction?.originalTransactionId) return ignore('the notification carries no transaction');
+  requireId(transaction.originalTransactionId, 'originalTransactionId');
+  requireId(transaction.transactionId, 'transactionId');
+  optionalTime(transaction.expiresDate, 'expiresDate');
   if (!appleConfig().productIds.includes(transaction.productId ?? '')) return ignore(`product ${transaction.productId} is not sold by this backend`);
 
-  return db().begin(async (tx) => {
-    const [existing] = await tx<{ expires_at: Date | null }[]>`
-      select expires_at from billing.store_subscriptions
-      where store = 'app_store' and store_subscription_id = ${transaction.originalTransactionId!}
-      for update`;
-    if (PER_TRANSACTION.has(n.notificationType!) && existing?.expires_at && (transaction.expiresDate ?? 0) < existing.expires_at.getTime()) {
-      const reason = `${eventType} concerns an earlier period than the current one`;
-      await recordStoreEvent(tx, { ...key, result: 'ignored', error: reason });
-      return { ...base, result: 'ignored', reason } satisfies NotificationOutcome;
-    }
-    const update = subscriptionUpdateFromAppStore(transaction, renewal, {
-      eventId: uuid,
-      eventType,
-      at,
-      userId: accountTokenOf(transaction),
-      forced: rule === 'state' ? undefined : rule, // expired, refunded or revoked
-      fallbackWillRenew: true,
-      payload: { notification: { ...n, data: { ...n.data, signedTransactionInfo: undefined, signedRenewalInfo: undefined } }, transaction, renewal },
-    });
-    const { result } = await applySubscriptionUpdate(tx, update);
-    return { ...base, result } satisfies NotificationOutcome;
+  const update = subscriptionUpdateFromAppStore(transaction, renewal, {
+    eventId: uuid,
+    eventType,
+    at,
+    userId: accountTokenOf(transaction),
+    forced: rule === 'expired' ? 'expired' : undefined,
+    // A refund or revocation is about the transaction it carries, perhaps an earlier period.
+    snapshotRank: rule === 'period' ? 0 : 1,
+    notificationType: n.notificationType,
+    fallbackWillRenew: true,
+    payload: { notification: { ...n, data: { ...n.data, signedTransactionInfo: undefined, signedRenewalInfo: undefined } }, transaction, renewal },
   });
+  const { result } = await applySubscriptionUpdate(db(), update);
+  return { ...base, result };
 }

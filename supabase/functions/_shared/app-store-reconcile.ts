@@ -13,9 +13,8 @@ import { verifyRenewalInfo, verifyTransaction } from './app-store-verify.ts';
 import { accountTokenOf, subscriptionUpdateFromAppStore } from './app-store-mapping.ts';
 import { processAppStoreNotification, type NotificationOutcome } from './app-store-notifications.ts';
 
-/** Apple's Status values in getAllSubscriptionStatuses. */
+/** Apple's Status value for an expired subscription in getAllSubscriptionStatuses (5, revoked, is in the transaction). */
 const STATUS_EXPIRED = 2;
-const STATUS_REVOKED = 5;
 
 class LocalAppStoreServerAPIClient extends AppStoreServerAPIClient {
   constructor(private readonly baseUrl: string, ...args: ConstructorParameters<typeof AppStoreServerAPIClient>) {
@@ -63,15 +62,15 @@ export async function refreshSubscription(originalTransactionId: string, environ
       if (!appleConfig().productIds.includes(transaction.productId ?? '')) continue;
       const renewal = item.signedRenewalInfo ? await verifyRenewalInfo(item.signedRenewalInfo, verifiedIn) : undefined;
       const at = new Date(Math.max(transaction.signedDate ?? 0, renewal?.signedDate ?? 0));
-      const forced = item.status === STATUS_REVOKED
-        ? (transaction.revocationType === 'FAMILY_REVOKE' ? 'revoked' as const : 'refunded' as const)
-        : item.status === STATUS_EXPIRED ? 'expired' as const : undefined;
+      // A revoked status shows in the transaction's revocationDate: a fact about its period.
+      const forced = item.status === STATUS_EXPIRED ? 'expired' as const : undefined;
       const update = subscriptionUpdateFromAppStore(transaction, renewal, {
         eventId: `status:${transaction.originalTransactionId}:${at.getTime()}`,
         eventType: 'reconcile.subscription_status',
         at,
         userId: accountTokenOf(transaction),
         forced,
+        snapshotRank: 1,
         fallbackWillRenew: true,
         payload: { status: item.status, transaction, renewal, source: 'getAllSubscriptionStatuses' },
       });
@@ -111,8 +110,8 @@ export async function subscriptionsToRefresh(filter: { userId?: string; staleHou
     where store = 'app_store'
       and (${filter.userId ?? null}::uuid is null or user_id = ${filter.userId ?? null}::uuid)
       and (${filter.staleHours ?? null}::int is null or (
+        -- Refunded and revoked rows too: a renewal we missed may have made them paid again.
         updated_at < now() - make_interval(hours => ${filter.staleHours ?? 0}::int)
-        and status not in ('refunded', 'revoked')
         and coalesce(grace_period_expires_at, expires_at, now()) > now() - interval '60 days'))
     order by updated_at`;
   return rows.map((r) => ({ id: r.id, environment: r.is_sandbox ? 'Sandbox' : 'Production' }));

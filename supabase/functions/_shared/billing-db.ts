@@ -20,13 +20,43 @@ export const SUBSCRIPTION_STATUSES = [
 ] as const;
 export type SubscriptionStatus = (typeof SUBSCRIPTION_STATUSES)[number];
 
-/** One store event, normalized: the full state of one subscription as of `eventAt`. */
+/** Mirrors billing.period_state (same order: the tie-break rank, and the gravest wins a shared period). */
+export const PERIOD_STATES = ['paid', 'charged_back', 'refunded', 'revoked'] as const;
+export type PeriodState = (typeof PERIOD_STATES)[number];
+
+/** A statement about one paid period: an App Store transaction, a Stripe invoice. */
+export interface PeriodFact {
+  /** App Store transactionId; Stripe invoice id. */
+  id: string;
+  endsAt: Date;
+  isTrial?: boolean;
+  state: PeriodState;
+  /** When the store said so (Apple's signedDate); null: now, by the database clock, under the caller's lock. */
+  stateAt: Date | null;
+}
+
+/**
+ * One store event, normalized: the store's statement about one subscription as of `eventAt`
+ * (a snapshot of the whole subscription, rank 1, or a placeholder made from a statement about one
+ * period, rank 0), and optionally a fact about one period. See the period-facts migration.
+ */
 export interface SubscriptionUpdate {
   store: Store;
   eventId: string;
   eventType: string;
-  /** The store's own time for this state (Stripe event created / App Store signedDate). */
-  eventAt: Date;
+  /**
+   * The store's own signed time for this state (App Store signedDate), or null: observed now, by
+   * the database clock, by a caller that holds the subscription's lock and read the store after
+   * taking it (Stripe).
+   */
+  eventAt: Date | null;
+  /** 1 (default): the whole subscription; 0: only creates the row when none exists. */
+  snapshotRank?: 0 | 1;
+  /** The period the snapshot describes: App Store transactionId (Stripe: matched by its end). */
+  currentPeriodId?: string | null;
+  /** Its end; defaults to expiresAt. */
+  currentPeriodEndsAt?: Date | null;
+  period?: PeriodFact | null;
   storeSubscriptionId: string;
   userId: string | null;
   productId: string;
@@ -65,7 +95,15 @@ export async function applySubscriptionUpdate(sql: Db, u: SubscriptionUpdate): P
       p_grace_period_expires_at => ${u.gracePeriodExpiresAt},
       p_is_sandbox => ${u.isSandbox},
       p_is_family_shared => ${u.isFamilyShared ?? false},
-      p_payload => ${u.payload === undefined ? null : sql.json(u.payload as never)}
+      p_payload => ${u.payload === undefined ? null : sql.json(u.payload as never)},
+      p_snapshot_rank => ${u.snapshotRank ?? 1},
+      p_current_period_id => ${u.currentPeriodId ?? null},
+      p_current_period_ends_at => ${u.currentPeriodEndsAt ?? null},
+      p_period_id => ${u.period?.id ?? null},
+      p_period_end => ${u.period?.endsAt ?? null},
+      p_period_is_trial => ${u.period?.isTrial ?? false},
+      p_period_state => ${u.period?.state ?? null},
+      p_period_state_at => ${u.period?.stateAt ?? null}
     )`;
   return { result: row.result, subscriptionId: Number(row.subscription_id), userId: row.user_id };
 }

@@ -4,7 +4,7 @@
 // Written against API version 2026-10-28.endive: periods live on subscription items, an invoice
 // reaches its subscription through parent.subscription_details, and a charge has no invoice.
 import type Stripe from 'stripe';
-import type { SubscriptionStatus, SubscriptionUpdate } from './billing-db.ts';
+import type { PeriodState, SubscriptionStatus, SubscriptionUpdate } from './billing-db.ts';
 
 export const STRIPE_SUBSCRIPTION_EVENTS = [
   'customer.subscription.created',
@@ -16,15 +16,25 @@ export const STRIPE_SUBSCRIPTION_EVENTS = [
 
 export const STRIPE_INVOICE_EVENTS = ['invoice.paid', 'invoice.payment_failed', 'invoice.payment_action_required'] as const;
 
+/** Events about one payment (one invoice, one period): the charge is re-read from Stripe. */
+export const STRIPE_CHARGE_EVENTS = [
+  'charge.refunded',
+  'charge.dispute.created',
+  'charge.dispute.updated',
+  'charge.dispute.closed',
+  'charge.dispute.funds_withdrawn',
+  'charge.dispute.funds_reinstated',
+] as const;
+
 /** Every event the webhook acts on; register exactly these (scripts/stripe-setup.ts prints them). */
 export const STRIPE_WEBHOOK_EVENTS = [
-  ...STRIPE_SUBSCRIPTION_EVENTS, ...STRIPE_INVOICE_EVENTS, 'charge.refunded', 'charge.dispute.created', 'charge.dispute.closed', 'customer.deleted',
+  ...STRIPE_SUBSCRIPTION_EVENTS, ...STRIPE_INVOICE_EVENTS, ...STRIPE_CHARGE_EVENTS, 'customer.deleted',
 ] as const;
 
 export type StripeEventRoute =
   | { kind: 'subscription'; subscriptionId: string }
-  /** A full refund or a chargeback: the paid period grants nothing. `reinstate`: a dispute was won. */
-  | { kind: 'refund' | 'reinstate'; paymentIntent: string | null }
+  /** Something happened to one payment (refund, dispute): re-read the charge, then its period's fact. */
+  | { kind: 'payment'; chargeId: string; paymentIntent: string | null }
   | { kind: 'customer_deleted'; customerId: string }
   | { kind: 'ignore'; reason: string };
 
@@ -48,19 +58,35 @@ export function routeStripeEvent(event: Stripe.Event): StripeEventRoute {
   if (type === 'charge.refunded') {
     const charge = event.data.object as Stripe.Charge;
     // `refunded` is true only once the whole charge is refunded; partial refunds keep access.
-    return charge.refunded ? { kind: 'refund', paymentIntent: idOf(charge.payment_intent) } : { kind: 'ignore', reason: 'partial refund' };
+    if (!charge.refunded) return { kind: 'ignore', reason: 'partial refund' };
+    return { kind: 'payment', chargeId: charge.id, paymentIntent: idOf(charge.payment_intent) };
   }
-  if (type === 'charge.dispute.created' || type === 'charge.dispute.closed') {
+  if ((STRIPE_CHARGE_EVENTS as readonly string[]).includes(type)) {
     const dispute = event.data.object as Stripe.Dispute;
-    const paymentIntent = idOf(dispute.payment_intent);
-    if (type === 'charge.dispute.created') return { kind: 'refund', paymentIntent };
-    return dispute.status === 'won' ? { kind: 'reinstate', paymentIntent } : { kind: 'ignore', reason: `dispute closed as ${dispute.status}` };
+    const chargeId = idOf(dispute.charge);
+    return chargeId
+      ? { kind: 'payment', chargeId, paymentIntent: idOf(dispute.payment_intent) }
+      : { kind: 'ignore', reason: 'dispute without a charge' };
   }
   if (type === 'customer.deleted') {
     const id = idOf(event.data.object as Stripe.Customer);
     return id ? { kind: 'customer_deleted', customerId: id } : { kind: 'ignore', reason: 'customer event without an id' };
   }
   return { kind: 'ignore', reason: `event type ${type} is not handled` };
+}
+
+/**
+ * Dispute statuses that took the money back: a chargeback open or lost. Inquiries
+ * (`warning_needs_response`, `warning_under_review`, `warning_closed`) move no money, and a won
+ * (or `prevented`) dispute gave it back, so neither ends access.
+ */
+const CHARGEBACK_STATUSES = new Set(['needs_response', 'under_review', 'lost']);
+
+/** What a charge, as Stripe reads now, says about the period its invoice paid for. */
+export function periodStateOfCharge(charge: Pick<Stripe.Charge, 'refunded'>, disputes: Pick<Stripe.Dispute, 'status'>[]): PeriodState {
+  if (charge.refunded) return 'refunded';
+  if (disputes.some((d) => CHARGEBACK_STATUSES.has(d.status))) return 'charged_back';
+  return 'paid';
 }
 
 export class UnsupportedStripeState extends Error {
@@ -92,12 +118,8 @@ export function invoicePeriodEnd(invoice: Stripe.Invoice): Date | null {
 export interface StripeMappingContext {
   eventId: string;
   eventType: string;
-  /** When we retrieved the subscription from Stripe: the ordering time of this state. */
-  observedAt: Date;
   userId: string | null;
   gracePeriodDays: number;
-  /** Period end of a fully refunded invoice: that period grants nothing. */
-  refundedPeriodEnd: Date | null;
 }
 
 export function normalizedStatus(
@@ -136,27 +158,30 @@ export function willRenew(sub: Stripe.Subscription): boolean {
   return renewing && !sub.cancel_at_period_end && sub.cancel_at == null;
 }
 
+/**
+ * The snapshot of a subscription as just read from Stripe. Its ordering time is left to the
+ * database clock (eventAt null): the caller holds the subscription's lock and read Stripe after
+ * taking it. Refunds and chargebacks are facts about one period, applied beside it.
+ */
 export function subscriptionUpdateFromStripe(sub: Stripe.Subscription, ctx: StripeMappingContext): SubscriptionUpdate {
   const period = currentPeriod(sub);
-  const normalized = normalizedStatus(sub, period.start, ctx.gracePeriodDays);
-  const refundedThisPeriod =
-    ctx.refundedPeriodEnd !== null && Math.abs(ctx.refundedPeriodEnd.getTime() - period.end.getTime()) < 1000;
-  const status: SubscriptionStatus =
-    refundedThisPeriod && normalized.status !== 'incomplete' ? 'refunded' : normalized.status;
+  const { status, gracePeriodExpiresAt } = normalizedStatus(sub, period.start, ctx.gracePeriodDays);
   const ended = sub.ended_at ? seconds(sub.ended_at) : null;
   return {
     store: 'stripe',
     eventId: ctx.eventId,
     eventType: ctx.eventType,
-    eventAt: ctx.observedAt,
+    eventAt: null,
     storeSubscriptionId: sub.id,
     userId: ctx.userId,
     productId: idOf(sub.items.data[0].price.product as string | Stripe.Product) ?? sub.items.data[0].price.id,
     status,
     expiresAt: status === 'expired' && ended && ended < period.end ? ended : period.end,
     willRenew: willRenew(sub),
-    gracePeriodExpiresAt: status === 'in_grace_period' ? normalized.gracePeriodExpiresAt : null,
+    gracePeriodExpiresAt: status === 'in_grace_period' ? gracePeriodExpiresAt : null,
     isSandbox: !sub.livemode,
+    // A period is matched by its end: an invoice's subscription lines end when the period does.
+    currentPeriodEndsAt: period.end,
     payload: sub,
   };
 }

@@ -9,7 +9,8 @@ import { appleConfig } from '../_shared/config.ts';
 import { db } from '../_shared/db.ts';
 import { ApiError, json, readJsonObject, respond } from '../_shared/http.ts';
 import { verifyTransaction } from '../_shared/app-store-verify.ts';
-import { accountTokenOf, subscriptionUpdateFromAppStore, transactionOnlyMayApply } from '../_shared/app-store-mapping.ts';
+import { accountTokenOf, mayTransferToCaller, subscriptionUpdateFromAppStore } from '../_shared/app-store-mapping.ts';
+import { optionalTime, requireId, requireTime } from '../_shared/event-validation.ts';
 
 const MAX_BODY_BYTES = 64 * 1024;
 
@@ -25,17 +26,18 @@ export function handleAppStoreSync(req: Request): Promise<Response> {
     }
     const config = appleConfig();
     const { transaction, environment } = await verifyTransaction(body.signedTransaction);
-    if (!transaction.originalTransactionId || !transaction.transactionId || typeof transaction.signedDate !== 'number') {
-      throw new ApiError(400, 'invalid_request', 'The transaction lacks its ids or signedDate');
-    }
+    requireId(transaction.originalTransactionId, 'originalTransactionId');
+    requireId(transaction.transactionId, 'transactionId');
+    const signedAt = requireTime(transaction.signedDate, 'signedDate');
+    optionalTime(transaction.expiresDate, 'expiresDate');
     if (!config.productIds.includes(transaction.productId ?? '')) {
       throw new ApiError(400, 'unknown_product', `Product ${transaction.productId} is not a subscription sold by this app`);
     }
-    const originalTransactionId = transaction.originalTransactionId;
+    const originalTransactionId = transaction.originalTransactionId!;
 
     const claim = await db().begin(async (tx) => {
-      const [existing] = await tx<{ user_id: string | null; will_renew: boolean; expires_at: Date | null }[]>`
-        select user_id, will_renew, expires_at from billing.store_subscriptions
+      const [existing] = await tx<{ user_id: string | null; will_renew: boolean }[]>`
+        select user_id, will_renew from billing.store_subscriptions
         where store = 'app_store' and store_subscription_id = ${originalTransactionId}
         for update`;
       // The purchase's appAccountToken names its buyer when it is one of our users.
@@ -43,20 +45,23 @@ export function handleAppStoreSync(req: Request): Promise<Response> {
       const [tokenUser] = token ? await tx<{ id: string }[]>`select id from auth.users where id = ${token}` : [];
       // Without an owner or a buyer token the row stays unowned here; the claim below links it.
       const firstOwner = existing?.user_id ?? tokenUser?.id ?? null;
+      // A transaction alone is a statement about its own period (paid, or refunded: the app also
+      // sends refunds of earlier periods from Transaction.updates); it never overrides what Apple's
+      // notifications said about the whole subscription (grace, billing retry, renewal).
       const update = subscriptionUpdateFromAppStore(transaction, undefined, {
         eventId: `transaction:${transaction.transactionId}:${transaction.signedDate}`,
         eventType: 'app.transaction_sync',
-        at: new Date(transaction.signedDate!),
+        at: signedAt,
         userId: firstOwner,
+        snapshotRank: 0,
         // A transaction alone does not say whether it renews: keep what we know, else a fresh purchase renews.
         fallbackWillRenew: existing?.will_renew ?? true,
         payload: { transaction, source: 'app-store-sync' },
       });
-      // Apple's notifications (with renewal info) stay the authority on grace and billing retry.
-      if (transactionOnlyMayApply(existing, update, transaction)) await applySubscriptionUpdate(tx, update);
+      await applySubscriptionUpdate(tx, update);
+      const transfer = mayTransferToCaller(config.transferPolicy, tokenUser?.id ?? null, existing?.user_id ?? null);
       const [outcome] = await tx<{ outcome: ClaimOutcome; previous_user_id: string | null }[]>`
-        select * from billing.claim_subscription('app_store', ${originalTransactionId}, ${user.id},
-          ${config.transferPolicy === 'transfer_to_caller'}, 'in-app sync')`;
+        select * from billing.claim_subscription('app_store', ${originalTransactionId}, ${user.id}, ${transfer}, 'in-app sync')`;
       // This call made the link when the caller did not own it before.
       return outcome.outcome === 'already_owned' && existing?.user_id !== user.id ? { ...outcome, outcome: 'linked' as const } : outcome;
     });

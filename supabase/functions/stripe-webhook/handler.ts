@@ -11,6 +11,7 @@ import { db } from '../_shared/db.ts';
 import { isDatabaseUnavailable } from '../_shared/dependency-errors.ts';
 import { ApiError, json, readBodyText, respond } from '../_shared/http.ts';
 import { stripe, webhookCryptoProvider } from '../_shared/stripe-client.ts';
+import { requireEventType, requireId, requireTime } from '../_shared/event-validation.ts';
 import { idOf, routeStripeEvent, invoicePeriodEnd } from '../_shared/stripe-mapping.ts';
 import { type StripeSyncOutcome, syncStripeSubscription } from '../_shared/stripe-sync.ts';
 
@@ -50,6 +51,10 @@ async function verifiedEvent(req: Request): Promise<Stripe.Event> {
       typeof e.data?.object !== 'object' || e.data.object === null) {
     throw new ApiError(400, 'invalid_event', 'The signed body is not a Stripe event (id, type, created, data.object)');
   }
+  // Well-signed is not well-formed: bounds the ledger can hold, checked before anything is written.
+  requireId(e.id, 'event id', /^evt_\w+$/);
+  requireEventType(e.type);
+  requireTime(Number.isSafeInteger(e.created) ? e.created * 1000 : NaN, 'created');
   return event;
 }
 
@@ -63,26 +68,31 @@ async function processEvent(event: Stripe.Event): Promise<Outcome> {
     case 'ignore':
       return ignore(event, route.reason);
     case 'customer_deleted':
+      requireId(route.customerId, 'customer id', /^cus_\w+$/);
       return db().begin(async (tx) => {
         await tx`select billing.unlink_stripe_customer(${route.customerId})`;
         const recorded = await recordStoreEvent(tx, { ...ledgerKey(event), result: 'applied' });
         return { result: recorded === 'duplicate' ? 'duplicate' : 'applied' } satisfies Outcome;
       });
     case 'subscription':
+      requireId(route.subscriptionId, 'subscription id', /^sub_\w+$/);
       return syncStripeSubscription(ledgerKey(event), route.subscriptionId, null);
-    case 'refund':
-    case 'reinstate': {
+    case 'payment': {
       const paymentIntent = route.paymentIntent;
       if (!paymentIntent) return ignore(event, 'the charge has no payment intent');
-      // Charges no longer link to invoices; invoice payments do.
+      requireId(route.chargeId, 'charge id', /^(ch|py)_\w+$/);
+      requireId(paymentIntent, 'payment intent id', /^pi_\w+$/);
+      // Charges no longer link to invoices; invoice payments do (a link that never changes, so it
+      // is read before the lock; the charge itself is re-read under it).
       const payments = await stripe().invoicePayments.list({
         payment: { type: 'payment_intent', payment_intent: paymentIntent },
         expand: ['data.invoice'],
       });
       const invoice = payments.data.map((p) => p.invoice).find((i): i is Stripe.Invoice => typeof i === 'object' && !('deleted' in i && i.deleted));
       const subscriptionId = idOf(invoice?.parent?.subscription_details?.subscription);
-      if (!invoice || !subscriptionId) return ignore(event, 'the charge is not for a subscription invoice');
-      return syncStripeSubscription(ledgerKey(event), subscriptionId, route.kind === 'refund' ? { refundedPeriodEnd: invoicePeriodEnd(invoice) } : 'reinstate');
+      const periodEnd = invoice ? invoicePeriodEnd(invoice) : null;
+      if (!invoice?.id || !subscriptionId || !periodEnd) return ignore(event, 'the charge is not for a subscription invoice');
+      return syncStripeSubscription(ledgerKey(event), subscriptionId, { chargeId: route.chargeId, invoiceId: invoice.id, periodEnd });
     }
   }
 }

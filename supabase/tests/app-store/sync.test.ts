@@ -66,10 +66,22 @@ describe('app-store-sync', () => {
     assert.equal(row.user_id, buyer.id);
   });
 
-  test('someone else’s purchase, transfer-to-caller policy: moved, and the transfer is on record', async () => {
+  test('transfer-to-caller policy never moves a purchase away from the account its appAccountToken names', async () => {
     const owner = await s.signedUser();
     const caller = await s.signedUser();
     const sub = s.sandbox.subscription({ appAccountToken: owner.id });
+    await s.sync(owner.token, await sub.signedTransaction());
+    const res = await s.sync(caller.token, await sub.signedTransaction(), transferring);
+    assert.equal(res.status, 409, JSON.stringify(res.body));
+    assert.equal(res.body.error.code, 'owned_by_another_account');
+    const [row] = await s.db.owner`select user_id from billing.store_subscriptions where store_subscription_id = ${sub.originalTransactionId}`;
+    assert.equal(row.user_id, owner.id);
+  });
+
+  test('someone else’s purchase without a buyer token, transfer-to-caller policy: moved, and the transfer is on record', async () => {
+    const owner = await s.signedUser();
+    const caller = await s.signedUser();
+    const sub = s.sandbox.subscription({});
     await s.sync(owner.token, await sub.signedTransaction());
     const res = await s.sync(caller.token, await sub.signedTransaction(), transferring);
     assert.equal(res.status, 200, JSON.stringify(res.body));
@@ -88,10 +100,11 @@ describe('app-store-sync', () => {
   test('later notifications never move a transferred subscription back', async () => {
     const owner = await s.signedUser();
     const caller = await s.signedUser();
-    const sub = s.sandbox.subscription({ appAccountToken: owner.id });
+    // Bought on the previous owner's account before the app set buyer tokens; later renewals carry none.
+    const sub = s.sandbox.subscription({});
     await s.sync(owner.token, await sub.signedTransaction());
     await s.sync(caller.token, await sub.signedTransaction(), transferring);
-    await s.notify(await sub.renew()); // still carries the first owner's token
+    await s.notify(await sub.renew());
     const [row] = await s.db.owner`select user_id from billing.store_subscriptions where store_subscription_id = ${sub.originalTransactionId}`;
     assert.equal(row.user_id, caller.id);
   });

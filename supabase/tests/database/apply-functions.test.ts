@@ -73,7 +73,7 @@ describe('billing apply functions', () => {
     await applySubscriptionUpdate(db.owner, first);
     const before = await subscriptionRow('stripe', first.storeSubscriptionId);
     const beforeCounts = await counts();
-    const replay = { ...first, status: 'expired' as const, eventAt: at(first.eventAt, DAY_MS) };
+    const replay = { ...first, status: 'expired' as const, eventAt: at(first.eventAt!, DAY_MS) };
     const outcome = await applySubscriptionUpdate(db.owner, replay);
     assert.equal(outcome.result, 'duplicate');
     assert.deepEqual(await subscriptionRow('stripe', first.storeSubscriptionId), before);
@@ -83,7 +83,7 @@ describe('billing apply functions', () => {
   test('an older event never overwrites newer state, but is recorded as stale', async () => {
     const newer = stripeUpdate({ userId, status: 'expired', willRenew: false });
     await applySubscriptionUpdate(db.owner, newer);
-    const older = { ...newer, eventId: 'evt_older', status: 'active' as const, willRenew: true, eventAt: at(newer.eventAt, -60_000) };
+    const older = { ...newer, eventId: 'evt_older', status: 'active' as const, willRenew: true, eventAt: at(newer.eventAt!, -60_000) };
     const outcome = await applySubscriptionUpdate(db.owner, older);
     assert.equal(outcome.result, 'stale');
     assert.equal((await subscriptionRow('stripe', newer.storeSubscriptionId))?.status, 'expired');
@@ -106,7 +106,9 @@ describe('billing apply functions', () => {
       [{ eventId: '' }, /missing event id/],
       [{ eventId: '   ' }, /missing event id/],
       [{ eventType: null }, /missing event type/],
-      [{ eventAt: null }, /missing event time/],
+      [{ eventAt: new Date('1970-01-01T00:00:00Z') }, /event time .* is out of range/],
+      [{ period: { id: 'in_1', endsAt: new Date(), state: 'chargeback', stateAt: null } }, /unknown period state 'chargeback'/],
+      [{ period: { id: 'in_1', endsAt: null, state: 'paid', stateAt: null } }, /missing period end/],
       [{ storeSubscriptionId: null }, /missing store subscription id/],
       [{ productId: '' }, /missing product id/],
       [{ willRenew: null }, /missing will_renew/],
@@ -138,7 +140,7 @@ describe('billing apply functions', () => {
     const first = appStoreUpdate({ userId: stranger });
     const outcome = await applySubscriptionUpdate(db.owner, first);
     assert.equal(outcome.userId, null);
-    const later = { ...first, eventId: randomUUID(), eventAt: at(first.eventAt, 1000), userId };
+    const later = { ...first, eventId: randomUUID(), eventAt: at(first.eventAt!, 1000), userId };
     assert.equal((await applySubscriptionUpdate(db.owner, later)).userId, userId);
   });
 
@@ -146,7 +148,7 @@ describe('billing apply functions', () => {
     const other = await db.createUser();
     const first = appStoreUpdate({ userId });
     await applySubscriptionUpdate(db.owner, first);
-    const next = { ...first, eventId: randomUUID(), eventAt: at(first.eventAt, 1000), userId: other };
+    const next = { ...first, eventId: randomUUID(), eventAt: at(first.eventAt!, 1000), userId: other };
     assert.equal((await applySubscriptionUpdate(db.owner, next)).userId, userId);
   });
 

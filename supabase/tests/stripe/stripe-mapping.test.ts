@@ -5,6 +5,7 @@ import type Stripe from 'stripe';
 import {
   invoicePeriodEnd,
   normalizedStatus,
+  periodStateOfCharge,
   routeStripeEvent,
   STRIPE_WEBHOOK_EVENTS,
   subscriptionUpdateFromStripe,
@@ -33,7 +34,7 @@ function event(type: string, object: object): Stripe.Event {
   return { id: 'evt_1', object: 'event', type, created: T0, data: { object } } as unknown as Stripe.Event;
 }
 
-const ctx = { eventId: 'evt_1', eventType: 'customer.subscription.updated', observedAt: new Date(T0 * 1000), userId: 'u1', gracePeriodDays: 7, refundedPeriodEnd: null };
+const ctx = { eventId: 'evt_1', eventType: 'customer.subscription.updated', userId: 'u1', gracePeriodDays: 7 };
 
 describe('routeStripeEvent', () => {
   test('subscription events route to their subscription', () => {
@@ -52,11 +53,7 @@ describe('routeStripeEvent', () => {
     assert.deepEqual(routeStripeEvent(event('invoice.paid', { id: 'in_3', object: 'invoice', subscription: 'sub_old' })), { kind: 'subscription', subscriptionId: 'sub_old' });
   });
 
-  test('only a full refund ends access', () => {
-    assert.deepEqual(routeStripeEvent(event('charge.refunded', { id: 'ch_1', refunded: true, payment_intent: 'pi_1' })), { kind: 'refund', paymentIntent: 'pi_1' });
-    assert.deepEqual(routeStripeEvent(event('charge.dispute.created', { id: 'dp_1', payment_intent: 'pi_1', status: 'needs_response' })), { kind: 'refund', paymentIntent: 'pi_1' });
-    assert.deepEqual(routeStripeEvent(event('charge.dispute.closed', { id: 'dp_1', payment_intent: 'pi_1', status: 'won' })), { kind: 'reinstate', paymentIntent: 'pi_1' });
-    assert.equal(routeStripeEvent(event('charge.dispute.closed', { id: 'dp_1', payment_intent: 'pi_1', status: 'lost' })).kind, 'ignore');
+  test('a partial refund is not news about the period', () => {
     assert.deepEqual(routeStripeEvent(event('charge.refunded', { id: 'ch_1', refunded: false })), { kind: 'ignore', reason: 'partial refund' });
   });
 
@@ -68,7 +65,7 @@ describe('routeStripeEvent', () => {
   test('the registered event list is exactly what routes somewhere', () => {
     for (const type of STRIPE_WEBHOOK_EVENTS) {
       const object = type.startsWith('invoice.') ? { parent: { subscription_details: { subscription: 'sub_1' } } }
-        : type === 'charge.refunded' ? { refunded: true } : type === 'charge.dispute.closed' ? { id: 'dp_1', status: 'won' } : { id: 'x_1' };
+        : type === 'charge.refunded' ? { refunded: true } : type.startsWith('charge.dispute.') ? { id: 'dp_1', charge: 'ch_1', status: 'won' } : { id: 'x_1' };
       assert.notEqual(routeStripeEvent(event(type, object)).kind, 'ignore', type);
     }
   });
@@ -113,7 +110,9 @@ describe('subscriptionUpdateFromStripe', () => {
     assert.equal(update.expiresAt?.getTime(), (T0 + 31 * 86_400) * 1000);
     assert.equal(update.isSandbox, false);
     assert.equal(update.store, 'stripe');
-    assert.equal(update.eventAt, ctx.observedAt);
+    // Ordered by the database clock under the subscription's lock, never by this machine's clock.
+    assert.equal(update.eventAt, null);
+    assert.equal(update.currentPeriodEndsAt?.getTime(), (T0 + 31 * 86_400) * 1000);
     assert.equal(update.productId, 'prod_1');
   });
 
@@ -122,11 +121,9 @@ describe('subscriptionUpdateFromStripe', () => {
     assert.equal(update.productId, 'prod_x');
   });
 
-  test('a refunded current period is refunded whatever Stripe says; another period is not', () => {
-    const periodEnd = new Date((T0 + 30 * 86_400) * 1000);
-    assert.equal(subscriptionUpdateFromStripe(subscription(), { ...ctx, refundedPeriodEnd: periodEnd }).status, 'refunded');
-    assert.equal(subscriptionUpdateFromStripe(subscription({ status: 'canceled' }), { ...ctx, refundedPeriodEnd: periodEnd }).status, 'refunded');
-    assert.equal(subscriptionUpdateFromStripe(subscription(), { ...ctx, refundedPeriodEnd: new Date(T0 * 1000) }).status, 'active');
+  test('an immediate cancellation keeps the period end as the period to match refunds against', () => {
+    const update = subscriptionUpdateFromStripe(subscription({ status: 'canceled', ended_at: T0 + 86_400 }), ctx);
+    assert.equal(update.currentPeriodEndsAt?.getTime(), (T0 + 30 * 86_400) * 1000);
   });
 
   test('an immediate cancellation expires at ended_at, not at the period end', () => {
@@ -140,6 +137,28 @@ describe('subscriptionUpdateFromStripe', () => {
     assert.equal(update.gracePeriodExpiresAt?.getTime(), (T0 + 7 * 86_400) * 1000);
     assert.equal(subscriptionUpdateFromStripe(subscription(), ctx).gracePeriodExpiresAt, null);
   });
+});
+
+test('a charge as Stripe reads it: refunded, charged back, or paid (inquiries and won disputes move no money)', () => {
+  assert.equal(periodStateOfCharge({ refunded: true }, []), 'refunded');
+  assert.equal(periodStateOfCharge({ refunded: false }, []), 'paid');
+  for (const status of ['needs_response', 'under_review', 'lost'] as const) {
+    assert.equal(periodStateOfCharge({ refunded: false }, [{ status }]), 'charged_back', status);
+  }
+  for (const status of ['warning_needs_response', 'warning_under_review', 'warning_closed', 'won', 'prevented'] as const) {
+    assert.equal(periodStateOfCharge({ refunded: false }, [{ status: status as Stripe.Dispute.Status }]), 'paid', status);
+  }
+  // An inquiry that escalated to a chargeback: the chargeback counts.
+  assert.equal(periodStateOfCharge({ refunded: false }, [{ status: 'warning_closed' }, { status: 'needs_response' }]), 'charged_back');
+});
+
+test('refund and dispute events route to a re-read of their charge', () => {
+  const event = (type: string, object: object) => ({ type, data: { object } }) as unknown as Stripe.Event;
+  assert.deepEqual(routeStripeEvent(event('charge.refunded', { id: 'ch_1', refunded: true, payment_intent: 'pi_1' })), { kind: 'payment', chargeId: 'ch_1', paymentIntent: 'pi_1' });
+  assert.equal(routeStripeEvent(event('charge.refunded', { id: 'ch_1', refunded: false, payment_intent: 'pi_1' })).kind, 'ignore');
+  for (const type of ['charge.dispute.created', 'charge.dispute.updated', 'charge.dispute.closed', 'charge.dispute.funds_withdrawn', 'charge.dispute.funds_reinstated']) {
+    assert.deepEqual(routeStripeEvent(event(type, { id: 'dp_1', charge: 'ch_1', payment_intent: 'pi_1', status: 'warning_closed' })), { kind: 'payment', chargeId: 'ch_1', paymentIntent: 'pi_1' }, type);
+  }
 });
 
 test('invoicePeriodEnd reads the subscription lines', () => {
