@@ -14,13 +14,18 @@ export function isDatabaseUnavailable(error: unknown): boolean {
   return TRANSIENT_CODES.has(code) || TRANSIENT_SQLSTATES.has(code) || code.startsWith('08');
 }
 
-/** Stripe could not answer (network, 5xx, rate limit). */
+/**
+ * Stripe could not answer (network, 5xx, rate limit), or is still running a request with the same
+ * idempotency key (409 `idempotency_key_in_use`: nothing was saved, so the same request may be
+ * retried). A 400 `idempotency_error` (key reused with other parameters) is not: retrying repeats it.
+ */
 export function isStripeUnavailable(error: unknown): boolean {
   const e = error as { type?: string; statusCode?: number } | null;
   return (
     e?.type === 'StripeConnectionError' ||
     e?.type === 'StripeAPIError' ||
     e?.type === 'StripeRateLimitError' ||
+    e?.statusCode === 409 ||
     (typeof e?.statusCode === 'number' && e.statusCode >= 500)
   );
 }

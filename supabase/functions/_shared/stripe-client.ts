@@ -31,3 +31,52 @@ export function isMissingStripeCustomer(error: unknown): boolean {
   const e = error as { code?: string; param?: string } | null;
   return e?.code === 'resource_missing' && e.param === 'customer';
 }
+
+/**
+ * Stripe's answer while another request with the same Idempotency-Key is still executing (racing
+ * taps, tabs or function instances): 409, code `idempotency_key_in_use`, type
+ * `invalid_request_error`. Nothing is saved for it; once the first request finishes, the same key
+ * replays that request's answer (https://docs.stripe.com/api/idempotent_requests).
+ */
+export function isIdempotencyKeyInUse(error: unknown): boolean {
+  const e = error as { statusCode?: number; code?: string } | null;
+  return e?.statusCode === 409 && e.code === 'idempotency_key_in_use';
+}
+
+/**
+ * How long one idempotent request keeps waiting for its in-flight twin: seconds, where Stripe
+ * finishes a create in well under one; far below the edge function's 150 s wall-clock limit.
+ */
+export const IDEMPOTENCY_KEY_IN_USE_BUDGET_MS = 10_000;
+const KEY_IN_USE_FIRST_DELAY_MS = 500;
+const KEY_IN_USE_MAX_DELAY_MS = 2_000;
+
+/**
+ * Sends an idempotent Stripe request under `idempotencyKey`; while Stripe answers that the key is
+ * in use by a request still in flight, waits (exponential backoff with jitter) and sends it again
+ * with the same key, so every racer gets the first request's answer. Gives up after `budgetMs`,
+ * throwing the last 409 (see isIdempotencyKeyInUse); any other error is thrown at once.
+ *
+ * stripe-node retries a 409 itself, but only within maxNetworkRetries (1 here: one more try after
+ * 0.5 s), a count shared with 5xx and network failures: raising it to cover a slow create would
+ * multiply how long an outage holds every request (each attempt may take the full timeout).
+ */
+export async function withIdempotencyKey<T>(
+  idempotencyKey: string,
+  send: (options: { idempotencyKey: string }) => Promise<T>,
+  budgetMs = IDEMPOTENCY_KEY_IN_USE_BUDGET_MS,
+): Promise<T> {
+  const deadline = Date.now() + budgetMs;
+  for (let attempt = 0; ; attempt++) {
+    try {
+      return await send({ idempotencyKey });
+    } catch (error) {
+      if (!isIdempotencyKeyInUse(error)) throw error;
+      const backoff = Math.min(KEY_IN_USE_FIRST_DELAY_MS * 2 ** attempt, KEY_IN_USE_MAX_DELAY_MS);
+      // Equal jitter: racers that collided once spread out instead of colliding again.
+      const wait = Math.min(backoff / 2 + Math.random() * (backoff / 2), deadline - Date.now());
+      if (wait <= 0) throw error;
+      await new Promise((resolve) => setTimeout(resolve, wait));
+    }
+  }
+}

@@ -12,7 +12,7 @@ import { stripeConfig } from '../_shared/config.ts';
 import { db } from '../_shared/db.ts';
 import { ApiError, json, readJsonObject, respondWithCors } from '../_shared/http.ts';
 import { currentPrice, type Price } from '../_shared/stripe-price.ts';
-import { isMissingStripeCustomer, stripe } from '../_shared/stripe-client.ts';
+import { isIdempotencyKeyInUse, isMissingStripeCustomer, stripe, withIdempotencyKey } from '../_shared/stripe-client.ts';
 import { subscriptionUpdateFromStripe } from '../_shared/stripe-mapping.ts';
 
 const MAX_BODY_BYTES = 16 * 1024;
@@ -83,17 +83,16 @@ async function subscribeCustomer(user: AuthenticatedUser, customerId: string, pr
       });
     }
     const reusable = existing.data.find((s) => s.status === 'incomplete' && s.items.data.some((i) => i.price.id === price.id));
-    const subscription = reusable ?? await stripe().subscriptions.create({
-      customer: customerId,
-      items: [{ price: price.id }],
-      payment_behavior: 'default_incomplete',
-      payment_settings: { save_default_payment_method: 'on_subscription' },
-      expand: ['latest_invoice.confirmation_secret', 'pending_setup_intent'],
-      metadata: { supabase_user_id: user.id },
-    }, {
-      // Same key for the same attempt: a retried request cannot create a second subscription.
-      idempotencyKey: `subscription-create:${customerId}:${price.id}:${existing.data.length}`,
-    });
+    // Same key for the same attempt: a retried request cannot create a second subscription.
+    const subscription = reusable ?? await idempotent(`subscription-create:${customerId}:${price.id}:${existing.data.length}`, (options) =>
+      stripe().subscriptions.create({
+        customer: customerId,
+        items: [{ price: price.id }],
+        payment_behavior: 'default_incomplete',
+        payment_settings: { save_default_payment_method: 'on_subscription' },
+        expand: ['latest_invoice.confirmation_secret', 'pending_setup_intent'],
+        metadata: { supabase_user_id: user.id },
+      }, options));
 
     // An unpaid attempt at another price (the lookup key moved since) must not stay payable beside this one.
     for (const other of existing.data) {
@@ -133,7 +132,23 @@ async function customerFor(tx: Sql | TransactionSql, user: AuthenticatedUser): P
 }
 
 function createCustomer(user: AuthenticatedUser, idempotencyKey: string): Promise<Stripe.Customer> {
-  return stripe().customers.create({ email: user.email, metadata: { supabase_user_id: user.id } }, { idempotencyKey });
+  return idempotent(idempotencyKey, (options) =>
+    stripe().customers.create({ email: user.email, metadata: { supabase_user_id: user.id } }, options));
+}
+
+/**
+ * A create under an idempotency key that racing calls share (double taps, several tabs): while the
+ * first is still running at Stripe the others wait for it and get its answer. A twin that outlasts
+ * the wait is a 503 the page can retry, with a message that says so.
+ */
+async function idempotent<T>(idempotencyKey: string, send: (options: { idempotencyKey: string }) => Promise<T>): Promise<T> {
+  try {
+    return await withIdempotencyKey(idempotencyKey, send);
+  } catch (error) {
+    if (!isIdempotencyKeyInUse(error)) throw error;
+    console.warn(`Stripe still running an earlier request with idempotency key ${idempotencyKey}; gave up waiting`);
+    throw new ApiError(503, 'stripe_unavailable', 'Stripe is still processing an identical earlier request for your account; please retry in a few seconds');
+  }
 }
 
 /** A new Stripe customer in place of a deleted one; racing requests converge on the same one. */
@@ -156,15 +171,19 @@ function clientSecretOf(subscription: Stripe.Subscription): Pick<SubscribeRespon
   throw new Error(`Stripe returned subscription ${subscription.id} without a confirmation or setup secret`);
 }
 
-/** Show "processing" at once; the webhook brings every later state. */
+/**
+ * Show "processing" at once; the webhook brings every later state. Rank 0: this state was read
+ * before any lock, so it only creates the row and never replaces what a webhook applied.
+ */
 async function recordCreated(tx: TransactionSql, subscription: Stripe.Subscription, userId: string): Promise<void> {
-  await applySubscriptionUpdate(tx, subscriptionUpdateFromStripe(subscription, {
-    eventId: `subscribe:${subscription.id}`,
-    eventType: 'subscribe.created',
-    observedAt: new Date(),
-    userId,
-    gracePeriodDays: stripeConfig().gracePeriodDays,
-    refundedPeriodEnd: null,
-  }));
+  await applySubscriptionUpdate(tx, {
+    ...subscriptionUpdateFromStripe(subscription, {
+      eventId: `subscribe:${subscription.id}`,
+      eventType: 'subscribe.created',
+      userId,
+      gracePeriodDays: stripeConfig().gracePeriodDays,
+    }),
+    snapshotRank: 0,
+  });
 }
 

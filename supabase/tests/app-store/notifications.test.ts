@@ -118,7 +118,7 @@ describe('app-store-notifications', () => {
     // Signed after the renewal, about the first period's transaction.
     const body = await deliver(await sub.refundOf(firstPeriod));
     assert.equal(body.result, 'applied'); // a fact about the first period
-    const [fact] = await s.db.owner`select state::text from billing.store_periods where period_id = ${firstPeriod.transactionId}`;
+    const [fact] = await s.db.owner`select state::text from billing.store_periods where period_id = ${firstPeriod.transactionId as string}`;
     assert.equal(fact.state, 'refunded');
     const r = await row(user.id);
     assert.deepEqual([r?.status, r?.is_active, new Date(r!.current_period_ends_at).getTime()], ['active', true, sub.expires]);

@@ -73,6 +73,18 @@ function stripeError(status: number, type: string, message: string, extra: Obj =
   return { status, body: { error: { type, message, ...extra } } };
 }
 
+/** An HTTP answer of the fake: status, JSON body, and any headers beyond the ones every answer has. */
+type FakeAnswer = { status: number; body: Obj; headers?: Record<string, string> };
+
+/** Parameters in a canonical form (keys sorted), to compare a retried request with the original. */
+function canonical(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(canonical).join(',')}]`;
+  if (value && typeof value === 'object') {
+    return `{${Object.keys(value).sort().map((k) => `${JSON.stringify(k)}:${canonical((value as Obj)[k])}`).join(',')}}`;
+  }
+  return JSON.stringify(value);
+}
+
 export class FakeStripe {
   readonly customers = new Map<string, Obj>();
   readonly products = new Map<string, Obj>();
@@ -81,6 +93,7 @@ export class FakeStripe {
   readonly invoices = new Map<string, Obj>();
   readonly paymentIntents = new Map<string, Obj>();
   readonly charges = new Map<string, Obj>();
+  readonly disputes = new Map<string, Obj>();
   readonly invoicePayments = new Map<string, Obj>();
   readonly portalConfigurations = new Map<string, Obj>();
   readonly requests: RecordedRequest[] = [];
@@ -92,7 +105,15 @@ export class FakeStripe {
   webhook?: { url: string; secret: string };
   readonly deliveries: { event: string; status: number }[] = [];
   private deliveryChain: Promise<void> = Promise.resolve();
-  private readonly idempotent = new Map<string, { status: number; body: Obj }>();
+  /**
+   * Artificial processing time of every POST, in ms. While a POST runs, its Idempotency-Key is in
+   * flight: another POST with that key gets Stripe's 409 `idempotency_key_in_use`.
+   */
+  postLatencyMs = 0;
+  /** Saved answers by Idempotency-Key (Stripe scopes keys to the account, not to an endpoint). */
+  private readonly idempotent = new Map<string, { request: string; status: number; body: Obj }>();
+  /** Idempotency-Keys of POSTs still executing. */
+  private readonly inFlight = new Set<string>();
   private server?: Server;
   private clock = Math.floor(Date.now() / 1000);
   port = 0;
@@ -143,7 +164,7 @@ export class FakeStripe {
     const idempotencyKey = (req.headers['idempotency-key'] as string | undefined) ?? null;
     this.requests.push({ method: req.method ?? '', path: url.pathname, params, idempotencyKey, stripeVersion: (req.headers['stripe-version'] as string) ?? null });
 
-    let result: { status: number; body: Obj };
+    let result: FakeAnswer;
     // Stripe.js calls the API from the browser with the publishable key and a client secret.
     const publishable = typeof params.key === 'string' && params.key.startsWith('pk_test_') && /^\/v1\/(payment_intents|setup_intents)\//.test(url.pathname);
     if (req.method === 'OPTIONS') {
@@ -152,24 +173,71 @@ export class FakeStripe {
       result = stripeError(503, 'api_error', 'Fake Stripe is unavailable');
     } else if (!publishable && !/^Bearer sk_test_/.test(req.headers.authorization ?? '')) {
       result = stripeError(401, 'invalid_request_error', 'Invalid API Key provided');
+    } else if (req.method === 'POST') {
+      result = await this.post(url.pathname, params, idempotencyKey);
     } else {
-      const replayKey = idempotencyKey && req.method === 'POST' ? `${url.pathname}:${idempotencyKey}` : null;
-      const replay = replayKey ? this.idempotent.get(replayKey) : undefined;
-      if (replay) {
-        result = replay;
-      } else {
-        try {
-          result = { status: 200, body: this.route(req.method ?? 'GET', url.pathname, params) };
-        } catch (error) {
-          result = (error as { status?: number; body?: Obj }).status
-            ? (error as { status: number; body: Obj })
-            : stripeError(500, 'api_error', String(error));
-        }
-        if (replayKey && result.status < 500) this.idempotent.set(replayKey, result);
-      }
+      result = this.execute(req.method ?? 'GET', url.pathname, params);
     }
-    res.writeHead(result.status, { 'content-type': 'application/json', 'request-id': id('req'), 'access-control-allow-origin': '*', 'access-control-allow-headers': '*' });
+    res.writeHead(result.status, {
+      'content-type': 'application/json', 'request-id': id('req'),
+      ...(idempotencyKey && req.method === 'POST' ? { 'idempotency-key': idempotencyKey } : {}),
+      ...result.headers,
+      'access-control-allow-origin': '*', 'access-control-allow-headers': '*',
+    });
     res.end(result.status === 204 ? undefined : JSON.stringify(result.body));
+  }
+
+  /**
+   * A POST through Stripe's idempotency layer (https://docs.stripe.com/api/idempotent_requests,
+   * https://docs.stripe.com/error-low-level#idempotency). With an Idempotency-Key:
+   * - while a request with the key is still executing, another gets 409 `idempotency_key_in_use`
+   *   (type `invalid_request_error`, no Stripe-Should-Retry header); nothing is saved for it, so it
+   *   may be retried with the same key;
+   * - once the first finished, its saved answer is replayed, marked `Idempotent-Replayed: true`;
+   * - the key sent to another endpoint or with other parameters gets 400 `idempotency_error`.
+   */
+  private async post(path: string, params: Obj, key: string | null): Promise<FakeAnswer> {
+    if (!key) {
+      await this.processing();
+      return this.execute('POST', path, params);
+    }
+    if (this.inFlight.has(key)) {
+      return stripeError(409, 'invalid_request_error',
+        `There is currently another in-progress request using this Idempotent Key (that probably means you submitted twice, and the other request is still going through): ${key}. Please try again later.`,
+        { code: 'idempotency_key_in_use', doc_url: 'https://stripe.com/docs/error-codes/idempotency-key-in-use' });
+    }
+    const request = `POST ${path} ${canonical(params)}`;
+    const saved = this.idempotent.get(key);
+    if (saved && saved.request !== request) {
+      return stripeError(400, 'idempotency_error',
+        `Keys for idempotent requests can only be used with the same parameters they were first used with. Try using a key other than '${key}' if you meant to execute a different request.`);
+    }
+    if (saved) return { status: saved.status, body: saved.body, headers: { 'idempotent-replayed': 'true' } };
+    this.inFlight.add(key);
+    try {
+      await this.processing();
+      const result = this.execute('POST', path, params);
+      if (result.status < 500) this.idempotent.set(key, { request, ...result });
+      return result;
+    } finally {
+      this.inFlight.delete(key);
+    }
+  }
+
+  /** Holds a POST in flight for postLatencyMs (the timer does not keep the test process alive). */
+  private processing(): Promise<void> {
+    const ms = this.postLatencyMs;
+    return ms > 0 ? new Promise((resolve) => setTimeout(resolve, ms).unref()) : Promise.resolve();
+  }
+
+  private execute(method: string, path: string, params: Obj): FakeAnswer {
+    try {
+      return { status: 200, body: this.route(method, path, params) };
+    } catch (error) {
+      return (error as { status?: number; body?: Obj }).status
+        ? (error as FakeAnswer)
+        : stripeError(500, 'api_error', String(error));
+    }
   }
 
   private route(method: string, path: string, p: Obj): Obj {
@@ -215,6 +283,16 @@ export class FakeStripe {
         return this.render(this.updateSubscription(objectId, p), expand);
       case 'DELETE subscriptions/:id':
         return this.render(this.cancelSubscription(objectId).subscription, expand);
+      case 'GET charges/:id':
+        return clone(this.must(this.charges, objectId, 'charge'));
+      case 'GET disputes':
+        return list(
+          [...this.disputes.values()]
+            .filter((d) => (!p.charge || d.charge === p.charge) && (!p.payment_intent || d.payment_intent === p.payment_intent))
+            .sort((a, b) => b.created - a.created)
+            .map(clone),
+          '/v1/disputes',
+        );
       case 'GET invoices/:id':
         return this.renderInvoice(this.must(this.invoices, objectId, 'invoice'), expand);
       case 'GET invoice_payments': {
@@ -635,11 +713,17 @@ export class FakeStripe {
     return [this.event('customer.subscription.deleted', sub)];
   }
 
-  /** Refunds the charge that paid the subscription's latest invoice (fully unless an amount is given). */
-  refundLatestInvoice(subId: string, amount?: number): FakeStripeEvent[] {
+  /** The charge that paid an invoice (default: the subscription's latest). */
+  private chargeOf(subId: string, invoiceId?: string): { invoice: Obj; pi: Obj; charge: Obj } {
     const sub = this.must(this.subscriptions, subId, 'subscription');
-    const invoice = this.invoices.get(sub.latest_invoice)!;
-    const charge = this.charges.get(this.paymentIntents.get(invoice._payment_intent)!.latest_charge)!;
+    const invoice = this.must(this.invoices, invoiceId ?? sub.latest_invoice, 'invoice');
+    const pi = this.paymentIntents.get(invoice._payment_intent)!;
+    return { invoice, pi, charge: this.charges.get(pi.latest_charge)! };
+  }
+
+  /** Refunds the charge that paid an invoice (the latest unless named; fully unless an amount is given). */
+  refundLatestInvoice(subId: string, amount?: number, invoiceId?: string): FakeStripeEvent[] {
+    const { charge } = this.chargeOf(subId, invoiceId);
     this.advance(3600);
     const previous = { amount_refunded: charge.amount_refunded, refunded: charge.refunded };
     charge.amount_refunded = Math.min(charge.amount, charge.amount_refunded + (amount ?? charge.amount));
@@ -647,18 +731,31 @@ export class FakeStripe {
     return [this.event('charge.refunded', charge, previous)];
   }
 
-  /** The cardholder disputes the latest invoice's charge; later the dispute closes won or lost. */
-  disputeLatestInvoice(subId: string, phase: 'created' | 'won' | 'lost'): FakeStripeEvent[] {
-    const sub = this.must(this.subscriptions, subId, 'subscription');
-    const invoice = this.invoices.get(sub.latest_invoice)!;
-    const pi = this.paymentIntents.get(invoice._payment_intent)!;
+  /**
+   * The cardholder disputes the charge of an invoice (the latest unless named). 'created' opens a
+   * chargeback (needs_response), 'inquiry' an inquiry (warning_needs_response); 'won' / 'lost'
+   * close the chargeback, 'inquiry_closed' the inquiry (warning_closed). As Stripe does, an inquiry
+   * that escalates becomes a new dispute; here 'created' after 'inquiry' opens one.
+   */
+  disputeLatestInvoice(subId: string, phase: 'created' | 'won' | 'lost' | 'inquiry' | 'inquiry_closed', invoiceId?: string): FakeStripeEvent[] {
+    const { pi, charge } = this.chargeOf(subId, invoiceId);
     this.advance(3600);
-    const dispute = {
-      id: `dp_${pi.id.slice(3)}`, object: 'dispute', amount: pi.amount, charge: pi.latest_charge, created: this.now(), currency: pi.currency,
-      is_charge_refundable: false, livemode: false, metadata: {}, payment_intent: pi.id, reason: 'fraudulent',
-      status: phase === 'created' ? 'needs_response' : phase,
-    };
-    return [this.event(phase === 'created' ? 'charge.dispute.created' : 'charge.dispute.closed', dispute)];
+    const inquiry = phase === 'inquiry' || phase === 'inquiry_closed';
+    const opening = phase === 'created' || phase === 'inquiry';
+    const disputeId = `dp_${inquiry ? 'inq_' : ''}${pi.id.slice(3)}`;
+    let dispute = this.disputes.get(disputeId);
+    if (opening || !dispute) {
+      dispute = {
+        id: disputeId, object: 'dispute', amount: pi.amount, balance_transactions: [], charge: charge.id, created: this.now(), currency: pi.currency,
+        evidence_details: { due_by: this.now() + 7 * DAY, has_evidence: false, past_due: false, submission_count: 0 },
+        is_charge_refundable: inquiry, livemode: false, metadata: {}, payment_intent: pi.id, reason: 'fraudulent',
+        status: inquiry ? 'warning_needs_response' : 'needs_response',
+      };
+      this.disputes.set(disputeId, dispute);
+      charge.disputed = true;
+    }
+    if (!opening) dispute.status = phase === 'inquiry_closed' ? 'warning_closed' : phase;
+    return [this.event(opening ? 'charge.dispute.created' : 'charge.dispute.closed', dispute)];
   }
 
   /** The merchant deletes the customer: Stripe cancels its subscriptions too. */
