@@ -26,7 +26,8 @@ export function handleStripeWebhook(req: Request): Promise<Response> {
     try {
       return json(200, { received: true, ...(await processEvent(event)) });
     } catch (error) {
-      await recordFailure(event, error);
+      // Bad input is answered 400 with nothing written; only real failures go on record.
+      if (!(error instanceof ApiError)) await recordFailure(event, error);
       throw error;
     }
   });

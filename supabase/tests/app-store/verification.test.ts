@@ -157,6 +157,28 @@ describe('app-store verification and delivery', () => {
       ), { numRuns: 15 });
     }
   });
+
+  test('well-signed but absurd notifications: 400, nothing written', async () => {
+    const sub = s.sandbox.subscription({});
+    const valid = await sub.subscribe();
+    const payload = JSON.parse(Buffer.from((valid.body.signedPayload as string).split('.')[1], 'base64url').toString());
+    const absurd: [string, Record<string, unknown>][] = [
+      ['signedDate 1e20', { signedDate: 1e20 }],
+      ['a notificationUUID that is not a UUID', { notificationUUID: `${'a'.repeat(300)}` }],
+      ['a notificationUUID containing NUL', { notificationUUID: '00000000-0000-4000-8000-00000000000\u0000' }],
+      ['a type over 100 characters', { notificationType: 'X'.repeat(101) }],
+    ];
+    for (const [what, override] of absurd) {
+      const signedPayload = await signJws({ ...payload, ...override }, s.chain);
+      await refused({ signedPayload }, 400, 'invalid_event').catch((error) => assert.fail(`${what}: ${error.message}`));
+    }
+    const transaction = JSON.parse(Buffer.from((payload.data.signedTransactionInfo as string).split('.')[1], 'base64url').toString());
+    for (const [what, override] of [['a transactionId over 255 characters', { transactionId: '9'.repeat(256) }], ['expiresDate 1e20', { expiresDate: 1e20 }]] as const) {
+      const signedTransactionInfo = await signJws({ ...transaction, ...override }, s.chain);
+      const signedPayload = await signJws({ ...payload, notificationUUID: randomUUID(), data: { ...payload.data, signedTransactionInfo } }, s.chain);
+      await refused({ signedPayload }, 400, 'invalid_event').catch((error) => assert.fail(`${what}: ${error.message}`));
+    }
+  });
 });
 
 async function writeRoot(der: Uint8Array): Promise<string> {

@@ -233,6 +233,16 @@ export class FakeSubscription {
     return signJws(this.transactionPayload(), this.store.chain);
   }
 
+  /**
+   * What the app sends for an earlier transaction, signed now: e.g. Transaction.updates delivering
+   * the refund of a previous period (captured with transactionPayload()).
+   */
+  signedTransactionOf(transaction: Record<string, unknown>, revocation?: 'REFUND_FULL' | 'FAMILY_REVOKE'): Promise<string> {
+    this.clock += 1000;
+    const revoked = revocation ? { revocationDate: this.clock, revocationReason: 0, revocationType: revocation } : {};
+    return signJws({ ...transaction, signedDate: this.clock, ...revoked }, this.store.chain);
+  }
+
   private async notify(type: string, subtype?: string, at?: number, transaction?: Record<string, unknown>): Promise<SignedNotification> {
     this.clock = Math.max(this.clock + 1000, at ?? this.clock + 60_000);
     const status = this.revocation ? 5 : this.expiresDate > this.clock ? 1 : this.billingRetry ? (this.graceEnd && this.graceEnd > this.clock ? 4 : 3) : 2;

@@ -124,4 +124,23 @@ describe('stripe-webhook safety', () => {
     assert.deepEqual({ ...done }, { result: 'applied', attempts: 2, error: null });
     assert.equal((await subscriptionRowOf(s.db, userId))?.will_renew, false);
   });
+
+  test('well-signed but absurd events: 400, nothing written', async () => {
+    const [paid] = s.stripe.payFirstInvoice(subscriptionId, 'succeeded');
+    const absurd: [string, (e: Record<string, any>) => void][] = [ // deno-lint-ignore no-explicit-any
+      ['created 1e20', (e) => (e.created = 1e20)],
+      ['created before Stripe existed', (e) => (e.created = 86_400)],
+      ['an id over 255 characters', (e) => (e.id = `evt_${'a'.repeat(300)}`)],
+      ['an id containing NUL', (e) => (e.id = 'evt_abc\u0000def')],
+      ['a type over 100 characters', (e) => (e.type = `invoice.${'x'.repeat(100)}`)],
+      ['a subscription id containing NUL', (e) => (e.data.object.parent.subscription_details.subscription = 'sub_1\u0000')],
+    ];
+    for (const [what, mutate] of absurd) {
+      const event = JSON.parse(JSON.stringify(paid));
+      mutate(event);
+      const res = await unchanged(() => s.deliver(JSON.stringify(event)));
+      assert.equal(res.status, 400, `${what}: ${JSON.stringify(res.body)}`);
+      assert.equal(res.body.error.code, 'invalid_event', what);
+    }
+  });
 });
