@@ -133,7 +133,7 @@ async function appleScenario(ctx: Context): Promise<{ userId: string; steps: Ste
       { name: 'renewal fails: billing grace period', expect: 'in_grace_period', run: () => notify(() => sub.failToRenew(true)) },
       { name: 'billing recovers', expect: 'active', run: () => notify(() => sub.recover()) },
       { name: 'Apple refunds it', expect: 'refunded', run: () => notify(() => sub.refund()) },
-      { name: 'it expires', expect: 'expired', run: () => notify(() => sub.expire('VOLUNTARY')) },
+      { name: 'it expires (the last period stays refunded)', expect: 'refunded', run: () => notify(() => sub.expire('VOLUNTARY')) },
     ],
   };
 }
