@@ -121,6 +121,10 @@ create index if not exists identities_user_id_idx on auth.identities (user_id);
 
 alter table auth.users owner to supabase_auth_admin;
 alter table auth.identities owner to supabase_auth_admin;
+-- Supabase Auth enables RLS (with no policies) on its tables. The database advisors read this:
+-- `auth_users_exposed` (ERROR) flags a security_invoker view over auth.users only when it is off.
+alter table auth.users enable row level security;
+alter table auth.identities enable row level security;
 -- Supabase lets `postgres` read auth tables and attach triggers to them (profile creation).
 grant all on auth.users, auth.identities to postgres;
 

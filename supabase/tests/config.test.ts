@@ -15,11 +15,16 @@ const configPath = join(repoRoot, 'supabase', 'config.toml');
 type Config = Record<string, any>;
 const load = async (): Promise<Config> => parse(await readFile(configPath, 'utf8')) as Config;
 
-test('the Supabase CLI reads the config (it fails only on the unreachable database)', async () => {
+test('the Supabase CLI reads the config without warnings (it fails only on the unreachable database)', async () => {
   const result = await run(join(repoRoot, 'node_modules', '.bin', 'supabase'),
-    ['db', 'push', '--dry-run', '--db-url', 'postgresql://postgres:x@127.0.0.1:1/postgres?sslmode=disable'],
-    { cwd: repoRoot }).then((r) => `${r.stdout}${r.stderr}`, (e: { stdout: string; stderr: string }) => `${e.stdout}${e.stderr}`);
-  assert.doesNotMatch(result, /Failed reading config|Invalid /i);
+    ['db', 'push', '--dry-run', '--remote=postgresql://postgres:x@127.0.0.1:1/postgres?sslmode=disable'],
+    { cwd: repoRoot, env: { ...process.env, SUPABASE_TELEMETRY_DISABLED: '1', DO_NOT_TRACK: '1' } })
+    .then((r) => `${r.stdout}${r.stderr}`, (e: { stdout: string; stderr: string }) => `${e.stdout}${e.stderr}`);
+  assert.doesNotMatch(result, /Failed reading config|failed to load config|Invalid /i);
+  // CLI 3 warns about deprecated keys (`... is deprecated and will be removed in v4, use ...`),
+  // keys it does not recognize and ignores, and deprecated flags: each is a config to fix now.
+  assert.doesNotMatch(result, /^(WARN|Warning)\b|deprecated|does not recognize/im, result);
+  assert.match(result, /Target: custom Postgres/);
   assert.match(result, /connect|refused|Network/i);
 });
 
@@ -31,9 +36,12 @@ test('billing stays private: only public and graphql_public are exposed by the D
   assert.deepEqual((await load()).api.schemas, ['public', 'graphql_public']);
 });
 
-test('email sign-up requires confirmation; manual identity linking is on', async () => {
+test('email sign-up is on and requires confirmation; manual identity linking is on', async () => {
   const { auth } = await load();
-  assert.equal(auth.email.enable_signup, true);
+  // CLI 3 names the email provider switch `enabled` (was `enable_signup`, removed in v4).
+  assert.equal(auth.email.enabled, true);
+  assert.equal(auth.email.enable_signup, undefined);
+  assert.equal(auth.enable_signup, true);
   assert.equal(auth.email.enable_confirmations, true);
   assert.equal(auth.enable_manual_linking, true);
   assert.ok(auth.minimum_password_length >= 8);
