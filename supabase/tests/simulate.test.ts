@@ -47,10 +47,10 @@ test('the Stripe scenario: subscribe, renew, payment failure, recovery, cancel a
   assert.match(out, /PASS {2}7 steps, final expired/);
 });
 
-test('the App Store scenario: initial buy, renew, grace period, recovery, refund, expired', { timeout: 120_000 }, async () => {
+test('the App Store scenario: initial buy, renew, grace period, recovery, refund, expired (the refunded period stays refunded)', { timeout: 120_000 }, async () => {
   const { code, out } = await simulate('--scenario', 'apple');
   assert.equal(code, 0, out);
   const statuses = [...out.matchAll(/subscriptions row: app_store (\w+) · (ACTIVE|inactive)/g)].map((m) => `${m[1]}:${m[2]}`);
-  assert.deepEqual(statuses, ['active:ACTIVE', 'active:ACTIVE', 'in_grace_period:ACTIVE', 'active:ACTIVE', 'refunded:inactive', 'expired:inactive']);
+  assert.deepEqual(statuses, ['active:ACTIVE', 'active:ACTIVE', 'in_grace_period:ACTIVE', 'active:ACTIVE', 'refunded:inactive', 'refunded:inactive']);
   assert.match(out, /SUBSCRIBED\.INITIAL_BUY → 200 applied/);
 });
