@@ -1,28 +1,67 @@
-// Benchmark: the real stripe-webhook function under Deno, on loopback, with concurrent senders.
+// Benchmark: our stripe-webhook function (the real Deno edge function) side by side with Supabase's
+// Stripe Sync Engine (@supabase/stripe-sync-engine, a dev dependency used only here) in its
+// revalidate mode, on loopback, with byte-identical signed events. See docs/benchmarks.md.
 //
-//   npm run bench:webhook                          # 200 events/s for 20 s, then max throughput
-//   npm run bench:webhook -- --rate 300 --seconds 30 --subscriptions 400
+//   npm run bench:webhook                                   # one round, about 3-4 minutes
+//   npm run bench:webhook -- --rounds 3                     # alternate the order, report medians
+//   npm run bench:webhook -- --rate 300 --seconds 30 --events 5000 --concurrency 16
+//   npm run bench:webhook -- --only ours                    # our function alone (no engine)
+//   npm run bench:webhook -- --profile                      # + CPU profile, pg_stat_activity, pg_stat_statements
 //
-// Everything runs on this machine: embedded Postgres 17 (migrated), the FAKE Stripe API (the
-// function retrieves each subscription from it, as it would from Stripe), the function under Deno,
-// and the load generator. Each event is signed with Stripe's real scheme before the clock starts.
-// Reports: latency p50/p90/p99 at a fixed arrival rate (open loop), the maximum events/s with
-// concurrent senders (closed loop), and the cost of a duplicate delivery. Results also go to
+// One embedded Postgres 17 holds both: our migrated database `postgres` (billing.*) and database
+// `stripe_sync_engine` (the engine's own migrations, schema `stripe`). One FAKE Stripe API serves
+// both: each side re-reads the subscription / invoice from it while processing an event. Events come
+// from the fake's lifecycle methods (sign-ups, renewals paid or failed, cancellations scheduled) over
+// many customers and are signed once per scenario; both sides receive the same bytes. The sides run
+// one after the other (never at the same time) and each server is its own process, whose CPU is read
+// from /proc. Scenarios: latency p50/p90/p99 at a fixed arrival rate (open loop), maximum events/s
+// with concurrent senders (closed loop), and first vs duplicate delivery cost. Results also go to
 // bench-results/bench-stripe-webhook.json.
 import { randomBytes } from 'node:crypto';
-import postgres from 'postgres';
-import { startLocalPostgres } from './lib/local-postgres.ts';
-import { prepareMigratedDatabase } from './lib/supabase-compat.ts';
-import { closedLoop, duplicateCost, numericArg, openLoop, timedPost, writeReport } from './lib/bench-util.ts';
-import { FakeStripe, type FakeStripeEvent } from '../supabase/tests/fakes/fake-stripe.ts';
-import { startEdgeFunction } from './lib/edge-functions.ts';
-import { signStripePayload } from '../supabase/tests/helpers/stripe-stack.ts';
+import { chmod, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { cpus, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import postgres, { type Sql } from 'postgres';
+import { stringArg } from './lib/args.ts';
+import { startLocalPostgres, type LocalPostgres } from './lib/local-postgres.ts';
+import { prepareMigratedDatabase, repoRoot } from './lib/supabase-compat.ts';
+import { closedLoop, closedLoopSamples, duplicateCost, numericArg, openLoopSamples, summarize, timedPost, writeReport, type Sent } from './lib/bench-util.ts';
+import { FakeStripe, FAKE_STRIPE_API_VERSION, signStripePayload, type FakeStripeEvent } from '../supabase/tests/fakes/fake-stripe.ts';
+import { cpuBetween, cpuSnapshot, postmasterOf, startDenoFunction, startSyncEngineServer, type ServerProcess } from './lib/bench-processes.ts';
+import { connectCpuProfiler, instrumentFakeStripe, sampleActivity, summarizeCpuProfile, topStatements } from './lib/bench-profile.ts';
 
 const RATE = numericArg('rate', 200);
 const SECONDS = numericArg('seconds', 20);
 const SUBSCRIPTIONS = numericArg('subscriptions', 300);
 const CONCURRENCY = numericArg('concurrency', 16);
+const THROUGHPUT_EVENTS = numericArg('events', 3000);
+const DUPLICATES = numericArg('duplicates', 300);
+const WARMUP = numericArg('warmup', 300);
+const ROUNDS = Math.max(1, numericArg('rounds', 1));
+const MAX_SECONDS = numericArg('max-seconds', 900);
+const ENGINE_POOL = numericArg('engine-pool', 0); // 0: the engine's default (10)
+const ENGINE_REVALIDATE = stringArg('engine-revalidate') ?? 'subscription,invoice,customer,charge';
+const ONLY = stringArg('only'); // 'ours' | 'engine'
+const PROFILE = process.argv.includes('--profile');
+/** The throughput events go in slices, alternating the sides, so both see the same background load (1 with --profile). */
+const SLICES = PROFILE ? 1 : Math.max(1, numericArg('slices', 6));
+/** Likewise for the fixed-rate scenario: slices of --seconds / this, alternating the sides. */
+const LATENCY_SLICES = Math.max(1, numericArg('latency-slices', 4));
+/** Deliver the events of each scenario in random order (separates a renewal's three events; see docs/benchmarks.md). */
+const SHUFFLE = process.argv.includes('--shuffle');
+const ENGINE_DB = 'stripe_sync_engine';
 const log = (m: string) => console.log(`[bench] ${m}`);
+
+interface Side extends ServerProcess {
+  key: 'ours' | 'engine';
+  database: string;
+}
+interface Signed { payload: string; header: string }
+
+const cleanups: (() => Promise<void>)[] = [];
+async function cleanup() {
+  for (const c of cleanups.splice(0).reverse()) await c().catch((e) => console.error(`[bench] cleanup: ${e}`));
+}
 
 async function stripeApi(stripe: FakeStripe, path: string, body: string) {
   const res = await fetch(`http://127.0.0.1:${stripe.port}${path}`, {
@@ -30,80 +69,348 @@ async function stripeApi(stripe: FakeStripe, path: string, body: string) {
     headers: { authorization: 'Bearer sk_test_bench', 'content-type': 'application/x-www-form-urlencoded' },
     body,
   });
+  if (!res.ok) throw new Error(`fake Stripe ${path}: ${res.status} ${await res.text()}`);
   return res.json() as Promise<{ id: string }>;
 }
 
-async function main() {
-  const pg = await startLocalPostgres({});
-  const stripe = await new FakeStripe().start();
-  let fn: Awaited<ReturnType<typeof startEdgeFunction>> | undefined;
-  try {
-    const passwords = { postgres: randomBytes(12).toString('hex'), authenticator: randomBytes(12).toString('hex') };
-    const { url } = await prepareMigratedDatabase(pg, 'postgres', passwords);
-    const sql = postgres(url, { max: 2, onnotice: () => {} });
-    const price = stripe.seedPremiumPrice();
-
-    // Users with a Stripe customer and a paid subscription each.
-    log(`creating ${SUBSCRIPTIONS} subscribed users`);
-    const subscriptionIds: string[] = [];
-    for (let i = 0; i < SUBSCRIPTIONS; i++) {
-      const [{ id: userId }] = await sql`
-        insert into auth.users (id, aud, role, email, raw_app_meta_data, raw_user_meta_data, created_at, updated_at)
-        values (gen_random_uuid(), 'authenticated', 'authenticated', ${`bench${i}@example.test`}, '{}', '{}', now(), now()) returning id`;
-      const customer = await stripeApi(stripe, '/v1/customers', `email=bench${i}%40example.test`);
-      await sql`select billing.link_stripe_customer(${userId}, ${customer.id}, false)`;
-      const sub = await stripeApi(stripe, '/v1/subscriptions', `customer=${customer.id}&items[0][price]=${price.id}&payment_behavior=default_incomplete`);
-      stripe.payFirstInvoice(sub.id, 'succeeded');
-      subscriptionIds.push(sub.id);
-    }
-
-    const webhookSecret = `whsec_${randomBytes(24).toString('hex')}`;
-    fn = await startEdgeFunction('stripe-webhook', {
-      SUPABASE_DB_URL: url,
-      STRIPE_WEBHOOK_SECRET: webhookSecret,
-      ...stripe.env(),
-    });
-
-    // Events: renewals, cancellations and invoice events over the subscriptions, pre-signed.
-    const makeEvents = (count: number): FakeStripeEvent[] => {
-      const out: FakeStripeEvent[] = [];
-      for (let i = 0; out.length < count; i++) {
-        const sub = subscriptionIds[i % subscriptionIds.length];
-        out.push(...(i % 3 === 2 ? stripe.scheduleCancellation(sub) : stripe.renew(sub, 'succeeded')));
-      }
-      return out.slice(0, count);
-    };
-    const sign = async (events: FakeStripeEvent[]) =>
-      Promise.all(events.map(async (e) => {
-        const payload = JSON.stringify(e);
-        return { payload, header: await signStripePayload(payload, webhookSecret) };
-      }));
-    const send = (d: { payload: string; header: string }) =>
-      timedPost(fn!.url, { 'stripe-signature': d.header, 'content-type': 'application/json' }, d.payload);
-
-    // Warm-up.
-    for (const d of await sign(makeEvents(200))) await send(d);
-
-    const open = await openLoop(await sign(makeEvents(RATE * SECONDS)), RATE, send);
-    log(`open loop done: ${JSON.stringify(open.latency)}`);
-    const closed = await closedLoop(await sign(makeEvents(3000)), CONCURRENCY, send);
-    const duplicates = await duplicateCost(await sign(makeEvents(500)), send);
-
-    await writeReport('bench-stripe-webhook', {
-      setup: { subscriptions: SUBSCRIPTIONS, note: 'Postgres, Deno function, fake Stripe and load generator share this machine' },
-      open_loop: { ...open, target_p99_under_50ms: open.latency.p99_ms < 50 },
-      closed_loop: closed,
-      ...duplicates,
-    });
-    await sql.end();
-  } finally {
-    await fn?.stop();
-    await stripe.stop();
-    await pg.stop();
+/** A throwaway cluster; with --profile it preloads pg_stat_statements (one restart). */
+async function startPostgres(): Promise<LocalPostgres> {
+  if (!PROFILE) {
+    const pg = await startLocalPostgres({});
+    cleanups.push(() => pg.stop());
+    return pg;
   }
+  const root = await mkdtemp(join(tmpdir(), 'bench-webhook-pg-'));
+  await chmod(root, 0o755); // as root, Postgres runs as the OS user postgres
+  cleanups.push(() => rm(root, { recursive: true, force: true }));
+  const dataDir = join(root, 'data');
+  const first = await startLocalPostgres({ dataDir });
+  const admin = postgres(first.adminUrl, { max: 1, onnotice: () => {} });
+  await admin.unsafe(`alter system set shared_preload_libraries = 'pg_stat_statements'`);
+  await admin.unsafe(`alter system set pg_stat_statements.track = 'all'`);
+  await admin.end();
+  await first.stop();
+  const pg = await startLocalPostgres({ dataDir, port: first.port, password: first.password });
+  cleanups.push(() => pg.stop());
+  return pg;
 }
 
-main().catch((error) => {
-  console.error(error);
-  process.exit(1);
-});
+async function main() {
+  const started = performance.now();
+  const pg = await startPostgres();
+  const stripe = await new FakeStripe().start();
+  cleanups.push(() => stripe.stop());
+  const stripeTiming = instrumentFakeStripe(stripe);
+
+  const passwords = { postgres: randomBytes(12).toString('hex'), authenticator: randomBytes(12).toString('hex') };
+  const { url } = await prepareMigratedDatabase(pg, 'postgres', passwords);
+  const sql = postgres(url, { max: 2, onnotice: () => {} });
+  const admin = postgres(pg.adminUrl, { max: 2, onnotice: () => {} });
+  cleanups.push(async () => {
+    await sql.end();
+    await admin.end();
+  });
+  await admin.unsafe(`create database ${ENGINE_DB}`);
+  const engineUrl = pg.urlFor(ENGINE_DB, 'supabase_admin', pg.password);
+  if (PROFILE) {
+    await admin.unsafe('create extension if not exists pg_stat_statements');
+  }
+  const [{ pid: backendPid }] = await admin<{ pid: number }[]>`select pg_backend_pid() as pid`;
+  const postmaster = postmasterOf(backendPid);
+  const price = stripe.seedPremiumPrice();
+
+  // Users, each with a Stripe customer linked in our database. Most have a paid subscription; the
+  // rest sign up during the run (customer.subscription.created → invoice.paid → .updated).
+  const totalEvents = WARMUP + ROUNDS * (RATE * SECONDS + THROUGHPUT_EVENTS) + DUPLICATES;
+  const spareCustomers = Math.ceil(totalEvents / 18) + 10;
+  log(`creating ${SUBSCRIPTIONS} subscribed users and ${spareCustomers} users who will subscribe during the run`);
+  const subscriptionIds: string[] = [];
+  const spare: string[] = [];
+  for (let i = 0; i < SUBSCRIPTIONS + spareCustomers; i++) {
+    const [{ id: userId }] = await sql`
+      insert into auth.users (id, aud, role, email, raw_app_meta_data, raw_user_meta_data, created_at, updated_at)
+      values (gen_random_uuid(), 'authenticated', 'authenticated', ${`bench${i}@example.test`}, '{}', '{}', now(), now()) returning id`;
+    const customer = await stripeApi(stripe, '/v1/customers', `email=bench${i}%40example.test`);
+    await sql`select billing.link_stripe_customer(${userId}, ${customer.id}, false)`;
+    if (i >= SUBSCRIPTIONS) {
+      spare.push(customer.id);
+      continue;
+    }
+    const sub = await stripeApi(stripe, '/v1/subscriptions', `customer=${customer.id}&items[0][price]=${price.id}&payment_behavior=default_incomplete`);
+    stripe.payFirstInvoice(sub.id, 'succeeded');
+    subscriptionIds.push(sub.id);
+  }
+
+  const webhookSecret = `whsec_${randomBytes(24).toString('hex')}`;
+  const sides: Side[] = [];
+  let ours: Side | undefined;
+  if (ONLY !== 'engine') {
+    const fn = await startDenoFunction('stripe-webhook', { SUPABASE_DB_URL: url, STRIPE_WEBHOOK_SECRET: webhookSecret, ...stripe.env() }, { inspect: PROFILE });
+    cleanups.push(() => fn.stop());
+    ours = { ...fn, key: 'ours', database: 'postgres' };
+    sides.push(ours);
+  }
+  if (ONLY !== 'ours') {
+    log('starting the Stripe Sync Engine (running its migrations)');
+    const engine = await startSyncEngineServer({
+      ENGINE_DATABASE_URL: engineUrl,
+      ENGINE_SCHEMA: 'stripe',
+      STRIPE_WEBHOOK_SECRET: webhookSecret,
+      STRIPE_API_PORT: String(stripe.port),
+      STRIPE_API_VERSION: FAKE_STRIPE_API_VERSION,
+      ENGINE_REVALIDATE: ENGINE_REVALIDATE === 'none' ? '' : ENGINE_REVALIDATE,
+      ...(ENGINE_POOL > 0 ? { ENGINE_POOL_MAX: String(ENGINE_POOL) } : {}),
+    });
+    cleanups.push(() => engine.stop());
+    sides.push({ ...engine, key: 'engine', database: ENGINE_DB });
+  }
+
+  // ---- events ----------------------------------------------------------------------------------
+  let flow = 0;
+  let cursor = 0;
+  const mix: Record<string, number> = {};
+  const nextFlow = async (): Promise<FakeStripeEvent[]> => {
+    const kind = flow++ % 6;
+    if (kind === 5 && spare.length) {
+      const customer = spare.pop()!;
+      const { id } = await stripeApi(stripe, '/v1/subscriptions', `customer=${customer}&items[0][price]=${price.id}&payment_behavior=default_incomplete`);
+      const created = stripe.event('customer.subscription.created', stripe.subscriptions.get(id)!);
+      subscriptionIds.push(id);
+      return [created, ...stripe.payFirstInvoice(id, 'succeeded')];
+    }
+    const sub = subscriptionIds[cursor++ % subscriptionIds.length];
+    if (kind === 1) return stripe.scheduleCancellation(sub);
+    return stripe.renew(sub, kind === 3 ? 'failed' : 'succeeded');
+  };
+  const makeEvents = async (count: number): Promise<FakeStripeEvent[]> => {
+    const out: FakeStripeEvent[] = [];
+    while (out.length < count) out.push(...(await nextFlow()));
+    const events = out.slice(0, count);
+    if (SHUFFLE) {
+      for (let i = events.length - 1; i > 0; i--) {
+        const j = Math.floor(Math.random() * (i + 1));
+        [events[i], events[j]] = [events[j], events[i]];
+      }
+    }
+    for (const e of events) mix[e.type] = (mix[e.type] ?? 0) + 1;
+    return events;
+  };
+  const sign = (events: FakeStripeEvent[]): Promise<Signed[]> =>
+    Promise.all(events.map(async (e) => {
+      const payload = JSON.stringify(e);
+      return { payload, header: await signStripePayload(payload, webhookSecret) };
+    }));
+  const sender = (side: Side) => (d: Signed): Promise<Sent> =>
+    timedPost(side.url, { 'stripe-signature': d.header, 'content-type': 'application/json' }, d.payload);
+
+  // ---- measurement -----------------------------------------------------------------------------
+  const profiler = PROFILE && ours?.inspectorUrl ? await connectCpuProfiler(ours.inspectorUrl) : undefined;
+  if (profiler) cleanups.push(async () => profiler.close());
+  if (PROFILE && ours && !profiler) log('WARNING: no inspector URL in the Deno output; no CPU profile');
+  const monitor: Sql = postgres(pg.adminUrl, { max: 1, onnotice: () => {} });
+  cleanups.push(() => monitor.end());
+  const profiles: Record<string, unknown> = {};
+
+  async function measure<R extends { statuses: Record<string, number> }>(side: Side, scenario: string, events: number, run: () => Promise<R>, perSecond: (r: R) => number) {
+    await admin.unsafe('checkpoint');
+    await new Promise((r) => setTimeout(r, 500));
+    const deep = PROFILE && scenario === 'throughput';
+    if (deep) await admin.unsafe('select pg_stat_statements_reset()');
+    const sampler = deep ? sampleActivity(monitor, side.database, 10) : undefined;
+    if (deep && side.key === 'ours' && profiler) await profiler.start();
+    stripeTiming.reset();
+    const before = cpuSnapshot(side.pid, postmaster);
+    const result = await run();
+    const after = cpuSnapshot(side.pid, postmaster);
+    const stripeCalls = stripeTiming.summary(events);
+    const failed = Object.entries(result.statuses).filter(([s]) => s !== '200');
+    if (failed.length) log(`WARNING ${side.key} ${scenario}: non-200 answers ${JSON.stringify(result.statuses)}\n${side.logs().slice(-2000)}`);
+    const cpu = cpuBetween(before, after, events);
+    if (deep) {
+      const profile: Record<string, unknown> = { connections: await sampler!.stop(perSecond(result)), statements: await topStatements(monitor, side.database), fake_stripe: stripeCalls };
+      if (side.key === 'ours' && profiler) {
+        const cpuProfile = await profiler.stop();
+        const file = join(repoRoot, 'bench-results', 'stripe-webhook-ours.cpuprofile');
+        await mkdir(join(repoRoot, 'bench-results'), { recursive: true });
+        await writeFile(file, JSON.stringify(cpuProfile));
+        profile.cpu_profile = { file, ...summarizeCpuProfile(cpuProfile) };
+      }
+      profiles[side.key] = profile;
+    }
+    log(`${side.key.padEnd(6)} ${scenario}: ${perSecond(result)} events/s · ${cpu.server_cpu_ms_per_event} ms CPU/event · idle ${cpu.machine_idle_percent}%`);
+    return { ...result, cpu, stripe_api_requests_per_event: stripeCalls.requests_per_event, stripe_api_connections: stripeCalls.connections, fake_stripe_service: stripeCalls.by_request };
+  }
+  const ordered = (round: number) => (round % 2 === 0 ? sides : [...sides].reverse());
+
+  log('warm-up');
+  const warm = await sign(await makeEvents(WARMUP));
+  for (const side of sides) await closedLoop(warm, 4, sender(side));
+
+  type Part = Awaited<ReturnType<typeof closedLoopSamples>> & Awaited<ReturnType<typeof measure>> & { events: number };
+  /** One throughput figure per side from its slices: events / time, percentiles over all samples, CPU weighted. */
+  const mergeSlices = (ps: Part[]) => {
+    const sum = (xs: number[]) => xs.reduce((a, b) => a + b, 0);
+    const events = sum(ps.map((p) => p.events));
+    const seconds = sum(ps.map((p) => p.seconds));
+    const statuses: Record<string, number> = {};
+    for (const p of ps) for (const [k, v] of Object.entries(p.statuses)) statuses[k] = (statuses[k] ?? 0) + v;
+    const byEvents = (f: (p: Part) => number) => Math.round((sum(ps.map((p) => f(p) * p.events)) / events) * 1000) / 1000;
+    const byTime = (f: (p: Part) => number) => Math.round((sum(ps.map((p) => f(p) * p.seconds)) / seconds) * 100) / 100;
+    return {
+      concurrency: CONCURRENCY,
+      per_second: Math.round(events / seconds),
+      per_slice_per_second: ps.map((p) => Math.round(p.events / p.seconds)),
+      latency: summarize(ps.flatMap((p) => p.latencies)),
+      statuses,
+      cpu: {
+        server_cpu_ms_per_event: byEvents((p) => p.cpu.server_cpu_ms_per_event),
+        postgres_cpu_ms_per_event: byEvents((p) => p.cpu.postgres_cpu_ms_per_event),
+        bench_process_cpu_ms_per_event: byEvents((p) => p.cpu.bench_process_cpu_ms_per_event),
+        server_cpu_cores: byTime((p) => p.cpu.server_cpu_cores),
+        postgres_cpu_cores: byTime((p) => p.cpu.postgres_cpu_cores),
+        bench_process_cpu_cores: byTime((p) => p.cpu.bench_process_cpu_cores),
+        stack_cpu_cores: byTime((p) => p.cpu.stack_cpu_cores),
+        machine_idle_percent: byTime((p) => p.cpu.machine_idle_percent),
+      },
+      stripe_api_requests_per_event: byEvents((p) => p.stripe_api_requests_per_event),
+      stripe_api_connections: Math.max(...ps.map((p) => p.stripe_api_connections)),
+      fake_stripe_service: ps[ps.length - 1].fake_stripe_service,
+    };
+  };
+  const rounds: { latency: Record<string, unknown>; throughput: Record<string, unknown> }[] = [];
+  for (let r = 0; r < ROUNDS; r++) {
+    const round = { latency: {} as Record<string, unknown>, throughput: {} as Record<string, unknown> };
+    const open = await sign(await makeEvents(RATE * SECONDS));
+    const openParts: Record<string, Part[]> = {};
+    const openSize = Math.ceil(open.length / LATENCY_SLICES);
+    for (let s = 0; s * openSize < open.length; s++) {
+      const slice = open.slice(s * openSize, (s + 1) * openSize);
+      for (const side of ordered(r + s)) {
+        const part = await measure(side, 'latency', slice.length, () => openLoopSamples(slice, RATE, sender(side)), (x) => Math.round(slice.length / x.seconds));
+        (openParts[side.key] ??= []).push({ ...part, events: slice.length });
+      }
+    }
+    for (const side of sides) {
+      const { per_second, per_slice_per_second, concurrency: _, ...rest } = mergeSlices(openParts[side.key]);
+      round.latency[side.key] = { target_per_second: RATE, achieved_per_second: per_second, per_slice_achieved_per_second: per_slice_per_second, ...rest };
+    }
+    const closed = await sign(await makeEvents(THROUGHPUT_EVENTS));
+    const parts: Record<string, Part[]> = {};
+    const sliceSize = Math.ceil(closed.length / SLICES);
+    for (let s = 0; s * sliceSize < closed.length; s++) {
+      const slice = closed.slice(s * sliceSize, (s + 1) * sliceSize);
+      for (const side of ordered(r + s)) {
+        const part = await measure(side, 'throughput', slice.length, () => closedLoopSamples(slice, CONCURRENCY, sender(side)), (x) => Math.round(slice.length / x.seconds));
+        (parts[side.key] ??= []).push({ ...part, events: slice.length });
+      }
+    }
+    for (const side of sides) round.throughput[side.key] = mergeSlices(parts[side.key]);
+    rounds.push(round);
+  }
+  const dup = await sign(await makeEvents(DUPLICATES));
+  const duplicates: Record<string, unknown> = {};
+  for (const side of sides) duplicates[side.key] = await duplicateCost(dup, sender(side));
+
+  // ---- what each side stored (a sanity check that both did the work) ---------------------------
+  const stored: Record<string, unknown> = {};
+  if (ours) {
+    const [row] = await sql`select (select count(*) from billing.store_subscriptions where store = 'stripe')::int as subscriptions,
+      (select count(*) from billing.store_events where store = 'stripe')::int as ledger_events`;
+    stored.ours = row;
+  }
+  if (ONLY !== 'ours') {
+    const e = postgres(engineUrl, { max: 1, onnotice: () => {} });
+    const [row] = await e`select (select count(*) from stripe.subscriptions)::int as subscriptions, (select count(*) from stripe.invoices)::int as invoices,
+      (select count(*) from stripe.subscription_items)::int as subscription_items`;
+    await e.end();
+    stored.engine = row;
+  }
+
+  // ---- table -----------------------------------------------------------------------------------
+  const median = (xs: number[]) => {
+    const s = [...xs].sort((a, b) => a - b);
+    return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
+  };
+  // deno-lint-ignore no-explicit-any
+  const pick = (key: string, f: (x: any) => number, scenario: 'latency' | 'throughput') =>
+    rounds.every((r) => r[scenario][key]) ? median(rounds.map((r) => f(r[scenario][key]))) : undefined;
+  // deno-lint-ignore no-explicit-any
+  const dupPick = (key: string, f: (x: any) => number) => (duplicates[key] ? f(duplicates[key]) : undefined);
+  type Row = [string, number | undefined, number | undefined, 'higher' | 'lower'];
+  const rows: Row[] = [
+    [`throughput, ${CONCURRENCY} senders (events/s)`, pick('ours', (x) => x.per_second, 'throughput'), pick('engine', (x) => x.per_second, 'throughput'), 'higher'],
+    [`  latency p50 under that load (ms)`, pick('ours', (x) => x.latency.p50_ms, 'throughput'), pick('engine', (x) => x.latency.p50_ms, 'throughput'), 'lower'],
+    [`  server CPU per event (ms)`, pick('ours', (x) => x.cpu.server_cpu_ms_per_event, 'throughput'), pick('engine', (x) => x.cpu.server_cpu_ms_per_event, 'throughput'), 'lower'],
+    [`  Postgres CPU per event (ms)`, pick('ours', (x) => x.cpu.postgres_cpu_ms_per_event, 'throughput'), pick('engine', (x) => x.cpu.postgres_cpu_ms_per_event, 'throughput'), 'lower'],
+    [`  load generator + fake Stripe CPU/event (ms)`, pick('ours', (x) => x.cpu.bench_process_cpu_ms_per_event, 'throughput'), pick('engine', (x) => x.cpu.bench_process_cpu_ms_per_event, 'throughput'), 'lower'],
+    [`  cores used by server + Postgres + bench (of ${cpus().length})`, pick('ours', (x) => x.cpu.stack_cpu_cores, 'throughput'), pick('engine', (x) => x.cpu.stack_cpu_cores, 'throughput'), 'higher'],
+    [`  machine idle while loaded (% of all cores)`, pick('ours', (x) => x.cpu.machine_idle_percent, 'throughput'), pick('engine', (x) => x.cpu.machine_idle_percent, 'throughput'), 'lower'],
+    [`  Stripe API requests per event`, pick('ours', (x) => x.stripe_api_requests_per_event, 'throughput'), pick('engine', (x) => x.stripe_api_requests_per_event, 'throughput'), 'lower'],
+    [`latency at ${RATE}/s: p50 (ms)`, pick('ours', (x) => x.latency.p50_ms, 'latency'), pick('engine', (x) => x.latency.p50_ms, 'latency'), 'lower'],
+    [`latency at ${RATE}/s: p90 (ms)`, pick('ours', (x) => x.latency.p90_ms, 'latency'), pick('engine', (x) => x.latency.p90_ms, 'latency'), 'lower'],
+    [`latency at ${RATE}/s: p99 (ms)`, pick('ours', (x) => x.latency.p99_ms, 'latency'), pick('engine', (x) => x.latency.p99_ms, 'latency'), 'lower'],
+    [`  achieved rate (events/s)`, pick('ours', (x) => x.achieved_per_second, 'latency'), pick('engine', (x) => x.achieved_per_second, 'latency'), 'higher'],
+    [`  server CPU per event at ${RATE}/s (ms)`, pick('ours', (x) => x.cpu.server_cpu_ms_per_event, 'latency'), pick('engine', (x) => x.cpu.server_cpu_ms_per_event, 'latency'), 'lower'],
+    [`first delivery, one at a time: p50 (ms)`, dupPick('ours', (x) => x.first_delivery.p50_ms), dupPick('engine', (x) => x.first_delivery.p50_ms), 'lower'],
+    [`duplicate delivery: p50 (ms)`, dupPick('ours', (x) => x.duplicate_delivery.p50_ms), dupPick('engine', (x) => x.duplicate_delivery.p50_ms), 'lower'],
+  ];
+  const fmt = (x: number | undefined) => (x === undefined ? '—' : String(Math.round(x * 100) / 100));
+  const ratio = (a: number | undefined, b: number | undefined) => (a === undefined || b === undefined || b === 0 ? undefined : Math.round((a / b) * 100) / 100);
+  const lines = [
+    `| metric (median of ${ROUNDS} round${ROUNDS > 1 ? 's' : ''}) | ours (Deno function) | engine (revalidate) | ours / engine |`,
+    '| --- | ---: | ---: | ---: |',
+    ...rows.map(([name, a, b]) => `| ${name} | ${fmt(a)} | ${fmt(b)} | ${fmt(ratio(a, b))} |`),
+  ];
+  const throughputRatio = ratio(rows[0][1], rows[0][2]);
+  const p99Row = rows.find(([name]) => name.includes(`${RATE}/s: p99`))!;
+  const p99Ratio = ratio(p99Row[1], p99Row[2]);
+  const achieved = rows.find(([name]) => name.includes('achieved rate'))!;
+  const sustained = [achieved[1], achieved[2]].every((x) => x === undefined || x >= RATE * 0.97);
+  const targets = {
+    p99_comparable: sustained,
+    throughput_ratio: throughputRatio,
+    throughput_target_met: throughputRatio === undefined ? undefined : throughputRatio >= 1,
+    p99_ratio: p99Ratio,
+    p99_target_met: p99Ratio === undefined ? undefined : p99Ratio <= 1,
+  };
+
+  await writeReport('bench-stripe-webhook', {
+    setup: {
+      subscriptions: SUBSCRIPTIONS, rate: RATE, seconds: SECONDS, throughput_events: THROUGHPUT_EVENTS, concurrency: CONCURRENCY,
+      duplicates: DUPLICATES, rounds: ROUNDS, throughput_slices: SLICES, latency_slices: LATENCY_SLICES, profiled: PROFILE, shuffled: SHUFFLE, event_mix: mix,
+      engine: { package: '@supabase/stripe-sync-engine@0.48.5 (CommonJS build)', revalidateObjectsViaStripeApi: ENGINE_REVALIDATE, pool_max: ENGINE_POOL || 10 },
+      ours: { pool_max: 4 },
+      note: 'Postgres 17, the fake Stripe API, the load generator and both servers share this machine; the two sides run one after the other. CPU from /proc (server: its process; Postgres: the whole cluster; bench: load generator + fake Stripe).',
+    },
+    table: lines,
+    targets,
+    rounds,
+    duplicates,
+    stored,
+    ...(PROFILE ? { profile: profiles } : {}),
+    wall_seconds: Math.round((performance.now() - started) / 1000),
+  });
+  console.log(`\n${lines.join('\n')}\n`);
+  if (throughputRatio !== undefined) {
+    console.log(`target throughput ≥ 1.0× engine: ${throughputRatio}× ${targets.throughput_target_met ? 'MET' : 'NOT MET'}`);
+    console.log(`target p99 at ${RATE}/s ≤ 1.0× engine: ${p99Ratio}× ${targets.p99_target_met ? 'MET' : 'NOT MET'}`);
+    if (!sustained) console.log(`  (caution: a side did not sustain ${RATE}/s on this machine — its p99 measures a growing backlog, not service time)`);
+  }
+  if (PROFILE) console.log(`profile details: bench-results/bench-stripe-webhook.json ("profile"), CPU profile: bench-results/stripe-webhook-ours.cpuprofile`);
+}
+
+// Self-stopping: a run that exceeds --max-seconds cleans up and exits.
+const watchdog = setTimeout(() => {
+  console.error(`[bench] exceeded --max-seconds ${MAX_SECONDS}; stopping`);
+  void cleanup().finally(() => process.exit(2));
+}, MAX_SECONDS * 1000);
+watchdog.unref();
+process.once('SIGINT', () => void cleanup().finally(() => process.exit(130)));
+
+main()
+  .then(cleanup, async (error) => {
+    console.error(error);
+    await cleanup();
+    process.exit(1);
+  })
+  .finally(() => clearTimeout(watchdog));

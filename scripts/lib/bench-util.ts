@@ -87,3 +87,34 @@ export async function writeReport(name: string, report: Record<string, unknown>)
   await mkdir(join(repoRoot, 'bench-results'), { recursive: true });
   await writeFile(join(repoRoot, 'bench-results', `${name}.json`), JSON.stringify(full, null, 2));
 }
+
+/** Closed loop like closedLoop, but returns the raw samples, so several runs can be merged. */
+export async function closedLoopSamples<T>(items: T[], concurrency: number, send: (item: T) => Promise<Sent>) {
+  const latencies: number[] = [];
+  const statuses: Record<string, number> = {};
+  let next = 0;
+  const t0 = performance.now();
+  await Promise.all(Array.from({ length: concurrency }, async () => {
+    while (next < items.length) {
+      const { ms, status } = await send(items[next++]);
+      latencies.push(ms);
+      statuses[status] = (statuses[status] ?? 0) + 1;
+    }
+  }));
+  return { latencies, statuses, seconds: (performance.now() - t0) / 1000 };
+}
+
+/** Open loop like openLoop, but returns the raw samples, so several runs can be merged. */
+export async function openLoopSamples<T>(items: T[], ratePerSecond: number, send: (item: T) => Promise<Sent>) {
+  const latencies: number[] = [];
+  const statuses: Record<string, number> = {};
+  const t0 = performance.now();
+  await Promise.all(items.map(async (item, i) => {
+    const wait = t0 + (i * 1000) / ratePerSecond - performance.now();
+    if (wait > 0) await new Promise((r) => setTimeout(r, wait));
+    const { ms, status } = await send(item);
+    latencies.push(ms);
+    statuses[status] = (statuses[status] ?? 0) + 1;
+  }));
+  return { latencies, statuses, seconds: (performance.now() - t0) / 1000 };
+}
