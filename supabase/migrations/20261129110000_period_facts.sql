@@ -20,11 +20,12 @@
 --     'revoked'. Facts about other periods never change access, so renewals and refunds commute.
 --
 -- Ordering times. App Store: Apple's signed times (notification / transaction signedDate).
--- Stripe: Stripe's objects are re-read from Stripe under a per-subscription advisory lock
--- (supabase/functions/_shared/stripe-sync.ts) for every event, subscriptions and charges alike,
--- so the last observation is always the most current; its ordering time is the DATABASE clock
--- inside that locked transaction (p_event_at / p_period_state_at null), never the clock of the
--- machine that processed the event: a caller whose clock runs ahead can no longer make later
+-- Stripe: every event re-reads its objects from Stripe, subscriptions and charges alike
+-- (supabase/functions/_shared/stripe-sync.ts), and the state read is ordered by when that read
+-- STARTED, by the DATABASE clock (passed as p_event_at / p_period_state_at): a read that started
+-- after a change sees it, and every change has an event whose read starts after it, so the read
+-- that started last has seen every change, whatever order the reads finish in. Never the clock of
+-- the machine that processed the event: a caller whose clock runs ahead can no longer make later
 -- events "stale". We re-read Stripe rather than fold the events themselves because Stripe's event
 -- payloads carry no version to order them by and a dispute moves through states (inquiry,
 -- chargeback, won, lost) whose events may arrive in any order; the charge as Stripe reads now is
@@ -109,6 +110,10 @@ select s.id,
 from billing.store_subscriptions s
 where s.status in ('refunded', 'revoked') and s.expires_at is not null;
 
+-- Stripe states used to be stamped by the processing machine's clock, which may have run ahead;
+-- from now on they are ordered by the database clock, so no stored time may lie in its future.
+update billing.store_subscriptions set store_event_at = least(store_event_at, now()) where store = 'stripe';
+
 alter table billing.store_subscriptions
   alter column snapshot_status set not null,
   alter column snapshot_will_renew set not null;
@@ -182,11 +187,11 @@ $$;
 
 -- Apply one normalized store update ------------------------------------------------------------
 -- Same parameters as before, in the same order (positional callers keep working), plus:
---   p_event_at null        -> Stripe: observed now, by the database clock, under the caller's
---                             per-subscription lock; always newer than what is stored.
+--   p_event_at null        -> now, by the database clock, and newer than what is stored (the
+--                             subscribe function's "processing" placeholder, rank 0).
 --   p_snapshot_rank 0      -> the update is about one period; it only creates the row.
 --   p_period_*             -> a fact about one period (App Store transaction, Stripe invoice);
---                             p_period_state_at null: the database clock, as above.
+--                             p_period_state_at null: p_event_at, else the database clock.
 drop function billing.apply_subscription_update(text, text, text, timestamptz, text, uuid, text, text, timestamptz, boolean, timestamptz, boolean, boolean, jsonb);
 
 create function billing.apply_subscription_update(
@@ -301,7 +306,7 @@ begin
     for update;
 
     if v_event_at is null then
-      -- Observed now under the caller's lock: later than anything stored, whatever the clocks did.
+      -- Now: later than anything stored, whatever the clocks did.
       v_event_at := greatest(clock_timestamp(), v_row.store_event_at + interval '1 microsecond');
     end if;
 

@@ -20,6 +20,19 @@ export const SUBSCRIPTION_STATUSES = [
 ] as const;
 export type SubscriptionStatus = (typeof SUBSCRIPTION_STATUSES)[number];
 
+/**
+ * A time read from the database clock (`clock_timestamp()::text`), passed back as text so its
+ * microseconds survive (a JS Date keeps milliseconds, and two reads a few microseconds apart must
+ * stay ordered).
+ */
+export type DbTime = string & { readonly dbTime: unique symbol };
+
+/** The database clock now: the start of a read whose result the database will order by it. */
+export async function databaseNow(sql: Db): Promise<DbTime> {
+  const [row] = await sql<{ now: DbTime }[]>`select clock_timestamp()::text as now`;
+  return row.now;
+}
+
 /** Mirrors billing.period_state (same order: the tie-break rank, and the gravest wins a shared period). */
 export const PERIOD_STATES = ['paid', 'charged_back', 'refunded', 'revoked'] as const;
 export type PeriodState = (typeof PERIOD_STATES)[number];
@@ -31,8 +44,8 @@ export interface PeriodFact {
   endsAt: Date;
   isTrial?: boolean;
   state: PeriodState;
-  /** When the store said so (Apple's signedDate); null: now, by the database clock, under the caller's lock. */
-  stateAt: Date | null;
+  /** When the store said so (Apple's signedDate), or when the read of it started (Stripe, a DbTime). */
+  stateAt: Date | DbTime | null;
 }
 
 /**
@@ -45,11 +58,11 @@ export interface SubscriptionUpdate {
   eventId: string;
   eventType: string;
   /**
-   * The store's own signed time for this state (App Store signedDate), or null: observed now, by
-   * the database clock, by a caller that holds the subscription's lock and read the store after
-   * taking it (Stripe).
+   * The store's own signed time for this state (App Store signedDate); for Stripe, when the read
+   * of this state started, by the database clock, as Postgres prints it (a DbTime, microseconds
+   * kept); null: now, by the database clock (a placeholder written without a read).
    */
-  eventAt: Date | null;
+  eventAt: Date | DbTime | null;
   /** 1 (default): the whole subscription; 0: only creates the row when none exists. */
   snapshotRank?: 0 | 1;
   /** The period the snapshot describes: App Store transactionId (Stripe: matched by its end). */
@@ -80,14 +93,41 @@ export interface ApplyOutcome {
 type Db = Sql | TransactionSql;
 
 export async function applySubscriptionUpdate(sql: Db, u: SubscriptionUpdate): Promise<ApplyOutcome> {
-  const [row] = await sql<{ result: ApplyResult; subscription_id: string; user_id: string | null }[]>`
-    select * from billing.apply_subscription_update(
+  const [row] = await sql<ApplyRow[]>`select * from ${applyCall(sql, u, sql`${u.userId}`)}`;
+  return outcomeOf(row);
+}
+
+/**
+ * Applies a Stripe update in one statement, its owner resolved in the same statement: the
+ * subscription's owner if it has one (kept after its customer is deleted), else the user the
+ * customer is linked to. null when neither exists: nothing is written and the caller decides.
+ */
+export async function applyStripeUpdate(sql: Db, u: SubscriptionUpdate, customerId: string | null): Promise<ApplyOutcome | null> {
+  const owner = sql`coalesce(
+    (select s.user_id from billing.store_subscriptions s where s.store = 'stripe' and s.store_subscription_id = ${u.storeSubscriptionId}),
+    (select c.user_id from billing.stripe_customers c where c.stripe_customer_id = ${customerId}))`;
+  // The filter is on the owner subquery alone, so without an owner the function is never called.
+  const [row] = await sql<ApplyRow[]>`
+    select r.* from (select ${owner} as user_id) o
+    cross join lateral ${applyCall(sql, u, sql`o.user_id`)} r
+    where o.user_id is not null`;
+  return row ? outcomeOf(row) : null;
+}
+
+type ApplyRow = { result: ApplyResult; subscription_id: string; user_id: string | null };
+
+function outcomeOf(row: ApplyRow): ApplyOutcome {
+  return { result: row.result, subscriptionId: Number(row.subscription_id), userId: row.user_id };
+}
+
+function applyCall(sql: Db, u: SubscriptionUpdate, userId: ReturnType<Db>) {
+  return sql`billing.apply_subscription_update(
       p_store => ${u.store},
       p_event_id => ${u.eventId},
       p_event_type => ${u.eventType},
       p_event_at => ${u.eventAt},
       p_store_subscription_id => ${u.storeSubscriptionId},
-      p_user_id => ${u.userId},
+      p_user_id => ${userId},
       p_product_id => ${u.productId},
       p_status => ${u.status},
       p_expires_at => ${u.expiresAt},
@@ -105,7 +145,6 @@ export async function applySubscriptionUpdate(sql: Db, u: SubscriptionUpdate): P
       p_period_state => ${u.period?.state ?? null},
       p_period_state_at => ${u.period?.stateAt ?? null}
     )`;
-  return { result: row.result, subscriptionId: Number(row.subscription_id), userId: row.user_id };
 }
 
 export interface StoreEventRecord {

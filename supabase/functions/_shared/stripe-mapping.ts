@@ -4,7 +4,7 @@
 // Written against API version 2026-10-28.endive: periods live on subscription items, an invoice
 // reaches its subscription through parent.subscription_details, and a charge has no invoice.
 import type Stripe from 'stripe';
-import type { PeriodState, SubscriptionStatus, SubscriptionUpdate } from './billing-db.ts';
+import type { DbTime, PeriodState, SubscriptionStatus, SubscriptionUpdate } from './billing-db.ts';
 
 export const STRIPE_SUBSCRIPTION_EVENTS = [
   'customer.subscription.created',
@@ -159,11 +159,11 @@ export function willRenew(sub: Stripe.Subscription): boolean {
 }
 
 /**
- * The snapshot of a subscription as just read from Stripe. Its ordering time is left to the
- * database clock (eventAt null): the caller holds the subscription's lock and read Stripe after
- * taking it. Refunds and chargebacks are facts about one period, applied beside it.
+ * The snapshot of a subscription as read from Stripe. `readAt`: when that read started, by the
+ * database clock (null: now, for a placeholder written without ordering). Refunds and chargebacks
+ * are facts about one period, applied beside it.
  */
-export function subscriptionUpdateFromStripe(sub: Stripe.Subscription, ctx: StripeMappingContext): SubscriptionUpdate {
+export function subscriptionUpdateFromStripe(sub: Stripe.Subscription, ctx: StripeMappingContext, readAt: DbTime | null = null): SubscriptionUpdate {
   const period = currentPeriod(sub);
   const { status, gracePeriodExpiresAt } = normalizedStatus(sub, period.start, ctx.gracePeriodDays);
   const ended = sub.ended_at ? seconds(sub.ended_at) : null;
@@ -171,7 +171,7 @@ export function subscriptionUpdateFromStripe(sub: Stripe.Subscription, ctx: Stri
     store: 'stripe',
     eventId: ctx.eventId,
     eventType: ctx.eventType,
-    eventAt: null,
+    eventAt: readAt,
     storeSubscriptionId: sub.id,
     userId: ctx.userId,
     productId: idOf(sub.items.data[0].price.product as string | Stripe.Product) ?? sub.items.data[0].price.id,

@@ -5,7 +5,7 @@
 // Answers: 200 handled/ignored/duplicate · 400 bad signature or malformed event (nothing written)
 // · 503 Stripe or the database unavailable (Stripe retries; nothing half-written) · 500 otherwise.
 import type Stripe from 'stripe';
-import { recordStoreEvent } from '../_shared/billing-db.ts';
+import { type DbTime, recordStoreEvent } from '../_shared/billing-db.ts';
 import { stripeWebhookConfig } from '../_shared/config.ts';
 import { db } from '../_shared/db.ts';
 import { isDatabaseUnavailable } from '../_shared/dependency-errors.ts';
@@ -60,8 +60,11 @@ async function verifiedEvent(req: Request): Promise<Stripe.Event> {
 }
 
 async function processEvent(event: Stripe.Event): Promise<Outcome> {
-  const [seen] = await db()`
-    select 1 from billing.store_events where store = 'stripe' and store_event_id = ${event.id} and result <> 'failed'`;
+  // One round trip: the duplicate check, and the database clock before any read of Stripe (the
+  // ordering time of what this event will read; see syncStripeSubscription).
+  const [{ seen, now }] = await db()<{ seen: boolean; now: DbTime }[]>`
+    select exists (select 1 from billing.store_events where store = 'stripe' and store_event_id = ${event.id} and result <> 'failed') as seen,
+           clock_timestamp()::text as now`;
   if (seen) return { result: 'duplicate' };
 
   const route = routeStripeEvent(event);
@@ -77,14 +80,14 @@ async function processEvent(event: Stripe.Event): Promise<Outcome> {
       });
     case 'subscription':
       requireId(route.subscriptionId, 'subscription id', /^sub_\w+$/);
-      return syncStripeSubscription(ledgerKey(event), route.subscriptionId, null);
+      return syncStripeSubscription(ledgerKey(event), route.subscriptionId, null, now);
     case 'payment': {
       const paymentIntent = route.paymentIntent;
       if (!paymentIntent) return ignore(event, 'the charge has no payment intent');
       requireId(route.chargeId, 'charge id', /^(ch|py)_\w+$/);
       requireId(paymentIntent, 'payment intent id', /^pi_\w+$/);
-      // Charges no longer link to invoices; invoice payments do (a link that never changes, so it
-      // is read before the lock; the charge itself is re-read under it).
+      // Charges no longer link to invoices; invoice payments do (a link that never changes; the
+      // charge itself is re-read with the subscription).
       const payments = await stripe().invoicePayments.list({
         payment: { type: 'payment_intent', payment_intent: paymentIntent },
         expand: ['data.invoice'],
@@ -93,7 +96,7 @@ async function processEvent(event: Stripe.Event): Promise<Outcome> {
       const subscriptionId = idOf(invoice?.parent?.subscription_details?.subscription);
       const periodEnd = invoice ? invoicePeriodEnd(invoice) : null;
       if (!invoice?.id || !subscriptionId || !periodEnd) return ignore(event, 'the charge is not for a subscription invoice');
-      return syncStripeSubscription(ledgerKey(event), subscriptionId, { chargeId: route.chargeId, invoiceId: invoice.id, periodEnd });
+      return syncStripeSubscription(ledgerKey(event), subscriptionId, { chargeId: route.chargeId, invoiceId: invoice.id, periodEnd }, now);
     }
   }
 }

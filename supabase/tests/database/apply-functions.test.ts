@@ -73,7 +73,7 @@ describe('billing apply functions', () => {
     await applySubscriptionUpdate(db.owner, first);
     const before = await subscriptionRow('stripe', first.storeSubscriptionId);
     const beforeCounts = await counts();
-    const replay = { ...first, status: 'expired' as const, eventAt: at(first.eventAt!, DAY_MS) };
+    const replay = { ...first, status: 'expired' as const, eventAt: at(first.eventAt as Date, DAY_MS) };
     const outcome = await applySubscriptionUpdate(db.owner, replay);
     assert.equal(outcome.result, 'duplicate');
     assert.deepEqual(await subscriptionRow('stripe', first.storeSubscriptionId), before);
@@ -83,7 +83,7 @@ describe('billing apply functions', () => {
   test('an older event never overwrites newer state, but is recorded as stale', async () => {
     const newer = stripeUpdate({ userId, status: 'expired', willRenew: false });
     await applySubscriptionUpdate(db.owner, newer);
-    const older = { ...newer, eventId: 'evt_older', status: 'active' as const, willRenew: true, eventAt: at(newer.eventAt!, -60_000) };
+    const older = { ...newer, eventId: 'evt_older', status: 'active' as const, willRenew: true, eventAt: at(newer.eventAt as Date, -60_000) };
     const outcome = await applySubscriptionUpdate(db.owner, older);
     assert.equal(outcome.result, 'stale');
     assert.equal((await subscriptionRow('stripe', newer.storeSubscriptionId))?.status, 'expired');
@@ -140,7 +140,7 @@ describe('billing apply functions', () => {
     const first = appStoreUpdate({ userId: stranger });
     const outcome = await applySubscriptionUpdate(db.owner, first);
     assert.equal(outcome.userId, null);
-    const later = { ...first, eventId: randomUUID(), eventAt: at(first.eventAt!, 1000), userId };
+    const later = { ...first, eventId: randomUUID(), eventAt: at(first.eventAt as Date, 1000), userId };
     assert.equal((await applySubscriptionUpdate(db.owner, later)).userId, userId);
   });
 
@@ -148,14 +148,14 @@ describe('billing apply functions', () => {
     const other = await db.createUser();
     const first = appStoreUpdate({ userId });
     await applySubscriptionUpdate(db.owner, first);
-    const next = { ...first, eventId: randomUUID(), eventAt: at(first.eventAt!, 1000), userId: other };
+    const next = { ...first, eventId: randomUUID(), eventAt: at(first.eventAt as Date, 1000), userId: other };
     assert.equal((await applySubscriptionUpdate(db.owner, next)).userId, userId);
   });
 
   test('a failed event is recorded, then applied when the store redelivers it', async () => {
     const update = stripeUpdate({ userId });
     assert.equal(
-      await recordStoreEvent(db.owner, { store: 'stripe', eventId: update.eventId, eventType: update.eventType, eventAt: update.eventAt, result: 'failed', error: 'Stripe unreachable' }),
+      await recordStoreEvent(db.owner, { store: 'stripe', eventId: update.eventId, eventType: update.eventType, eventAt: update.eventAt as Date, result: 'failed', error: 'Stripe unreachable' }),
       'recorded',
     );
     assert.equal((await applySubscriptionUpdate(db.owner, update)).result, 'applied');

@@ -110,6 +110,8 @@ export class FakeStripe {
    * flight: another POST with that key gets Stripe's 409 `idempotency_key_in_use`.
    */
   postLatencyMs = 0;
+  /** Artificial time to answer a GET, in ms (Stripe's reads take tens of milliseconds). */
+  readLatencyMs = 0;
   /** Saved answers by Idempotency-Key (Stripe scopes keys to the account, not to an endpoint). */
   private readonly idempotent = new Map<string, { request: string; status: number; body: Obj }>();
   /** Idempotency-Keys of POSTs still executing. */
@@ -176,6 +178,7 @@ export class FakeStripe {
     } else if (req.method === 'POST') {
       result = await this.post(url.pathname, params, idempotencyKey);
     } else {
+      if (req.method === 'GET' && this.readLatencyMs > 0) await new Promise((resolve) => setTimeout(resolve, this.readLatencyMs).unref());
       result = this.execute(req.method ?? 'GET', url.pathname, params);
     }
     res.writeHead(result.status, {

@@ -60,6 +60,8 @@ export async function startOutageStack(options: { customers: number }): Promise<
     cleanups.push(() => app.end({ timeout: 1 }), () => reference.end({ timeout: 1 }));
 
     const stripe = await new FakeStripe().start();
+    // Reads take as long as Stripe's do, so webhooks are still in flight when the database dies.
+    stripe.readLatencyMs = 40;
     cleanups.push(() => stripe.stop());
     const price = stripe.seedPremiumPrice();
 
@@ -116,8 +118,11 @@ export async function startOutageStack(options: { customers: number }): Promise<
           select store::text, store_subscription_id, user_id, product_id, status::text, expires_at, will_renew,
                  grace_period_expires_at, is_sandbox, is_family_shared, latest_payload
           from billing.store_subscriptions order by store_subscription_id`;
+        // Processed either way: whether an event's read of Stripe was the newest (applied) or was
+        // overtaken by a read that started later (stale) depends on timing, not on the outage.
         const events = await sql`
-          select e.store::text, e.store_event_id, e.event_type, e.result::text, e.error, s.store_subscription_id
+          select e.store::text, e.store_event_id, e.event_type, e.error, s.store_subscription_id,
+                 case when e.result in ('applied', 'stale') then 'processed' else e.result::text end as result
           from billing.store_events e left join billing.store_subscriptions s on s.id = e.subscription_id
           order by e.store_event_id`;
         const customers = await sql`select user_id, stripe_customer_id from billing.stripe_customers order by stripe_customer_id`;
