@@ -13,7 +13,7 @@
 --   * per period (billing.store_periods): that the period exists and was paid, its end, and its
 --     latest refund/revocation/chargeback state, ordered by (time of the statement, state, event id).
 -- The columns the clients read (status, expires_at, will_renew, grace_period_expires_at) are
--- derived from both by billing.refresh_entitlement, a pure function of the two registers:
+-- derived from both by billing.derive_entitlement, a pure function of the two registers:
 --   * App Store: the latest known paid period counts even when no notification has described it
 --     yet (the app sent its transaction first): paid until that period's end;
 --   * the period the result describes decides: refunded / charged back -> 'refunded', revoked ->
@@ -51,7 +51,7 @@ create table billing.store_periods (
   primary key (subscription_id, period_id)
 );
 comment on table billing.store_periods is
-  'Paid periods and the latest refund/revocation/chargeback fact about each; see billing.refresh_entitlement.';
+  'Paid periods and the latest refund/revocation/chargeback fact about each; see billing.derive_entitlement.';
 
 alter table billing.store_periods enable row level security;
 revoke all on table billing.store_periods from public, anon, authenticated, service_role;
@@ -123,37 +123,33 @@ create trigger store_subscriptions_fill_snapshot
   for each row execute function billing.fill_snapshot();
 
 -- The derivation ---------------------------------------------------------------------------------
--- Recomputes the derived columns of one subscription from its snapshot and its periods. Writes
--- only when something changed (Realtime then notifies the apps). The caller holds the row lock.
-create function billing.refresh_entitlement(p_subscription_id bigint) returns void
-language plpgsql
+-- The derived columns (status, expires_at, grace_period_expires_at, will_renew) of a subscription
+-- row from its snapshot columns and its periods: the row is returned with them set. Reads only;
+-- the caller writes the row once and holds its lock.
+create function billing.derive_entitlement(p_sub billing.store_subscriptions) returns billing.store_subscriptions
+language plpgsql stable
 set search_path = ''
 as $$
 declare
-  v_sub billing.store_subscriptions;
+  v_sub billing.store_subscriptions := p_sub;
   v_latest billing.store_periods;
-  v_status billing.subscription_status;
-  v_expires timestamptz;
-  v_grace timestamptz;
-  v_will_renew boolean;
   v_fact billing.period_state;
 begin
-  select * into strict v_sub from billing.store_subscriptions s where s.id = p_subscription_id;
-  v_status := v_sub.snapshot_status;
-  v_expires := v_sub.snapshot_expires_at;
-  v_grace := v_sub.snapshot_grace_period_expires_at;
-  v_will_renew := v_sub.snapshot_will_renew;
+  v_sub.status := p_sub.snapshot_status;
+  v_sub.expires_at := p_sub.snapshot_expires_at;
+  v_sub.grace_period_expires_at := p_sub.snapshot_grace_period_expires_at;
+  v_sub.will_renew := p_sub.snapshot_will_renew;
 
-  if v_sub.store = 'app_store' then
+  if p_sub.store = 'app_store' then
     -- A transaction from the app can be newer than the latest notification: a paid period is paid.
     select * into v_latest from billing.store_periods p
-    where p.subscription_id = p_subscription_id
+    where p.subscription_id = p_sub.id
     order by p.period_end desc, p.period_id collate "C" desc
     limit 1;
-    if found and v_latest.period_end > coalesce(v_sub.current_period_ends_at, '-infinity') then
-      v_status := case when v_latest.is_trial then 'trialing' else 'active' end;
-      v_expires := v_latest.period_end;
-      v_grace := null;
+    if found and v_latest.period_end > coalesce(p_sub.current_period_ends_at, '-infinity') then
+      v_sub.status := case when v_latest.is_trial then 'trialing' else 'active' end;
+      v_sub.expires_at := v_latest.period_end;
+      v_sub.grace_period_expires_at := null;
       v_fact := v_latest.state;
     end if;
   end if;
@@ -161,27 +157,22 @@ begin
   if v_fact is null then
     -- Facts about the snapshot's own period; the gravest one when several invoices share it.
     select max(p.state) into v_fact from billing.store_periods p
-    where p.subscription_id = p_subscription_id
-      and (p.period_id = v_sub.current_period_id
-           or (v_sub.current_period_id is null and p.period_end = v_sub.current_period_ends_at));
+    where p.subscription_id = p_sub.id
+      and (p.period_id = p_sub.current_period_id
+           or (p_sub.current_period_id is null and p.period_end = p_sub.current_period_ends_at));
   end if;
 
-  if v_status <> 'incomplete' then
+  if v_sub.status <> 'incomplete' then
     if v_fact = 'revoked' then
-      v_status := 'revoked';
-      v_grace := null;
-      v_will_renew := false;
+      v_sub.status := 'revoked';
+      v_sub.grace_period_expires_at := null;
+      v_sub.will_renew := false;
     elsif v_fact in ('refunded', 'charged_back') then
-      v_status := 'refunded';
-      v_grace := null;
+      v_sub.status := 'refunded';
+      v_sub.grace_period_expires_at := null;
     end if;
   end if;
-
-  update billing.store_subscriptions s
-  set status = v_status, expires_at = v_expires, grace_period_expires_at = v_grace, will_renew = v_will_renew
-  where s.id = p_subscription_id
-    and (s.status, s.expires_at, s.grace_period_expires_at, s.will_renew)
-        is distinct from (v_status, v_expires, v_grace, v_will_renew);
+  return v_sub;
 end;
 $$;
 
@@ -234,6 +225,8 @@ declare
   v_period billing.store_periods;
   v_state_at timestamptz;
   v_newer boolean;
+  v_stored billing.store_subscriptions;
+  v_snapshot_applied boolean := false;
 begin
   perform billing.require_value('event id', p_event_id);
   perform billing.require_value('event type', p_event_type);
@@ -282,6 +275,8 @@ begin
     v_user_id := null;
   end if;
 
+  -- A new subscription is inserted as its snapshot says; an existing one is locked, and changed
+  -- in memory, then written once below (one row version, one Realtime message).
   insert into billing.store_subscriptions as s (
     store, store_subscription_id, user_id, product_id, status, expires_at, will_renew,
     grace_period_expires_at, is_sandbox, is_family_shared, store_event_at, last_event_id, latest_payload,
@@ -298,12 +293,14 @@ begin
 
   if found then
     v_result := 'applied';
+    v_stored := v_row;
   else
     -- Serialize concurrent updates of one subscription, then keep whichever snapshot is newest.
     select * into v_row
     from billing.store_subscriptions s
     where s.store = v_store and s.store_subscription_id = p_store_subscription_id
     for update;
+    v_stored := v_row;
 
     if v_event_at is null then
       -- Now: later than anything stored, whatever the clocks did.
@@ -312,29 +309,24 @@ begin
 
     if (p_snapshot_rank, v_event_at, v_status, p_event_id collate "C")
        > (v_row.snapshot_rank::integer, v_row.store_event_at, v_row.snapshot_status, v_row.last_event_id collate "C") then
-      update billing.store_subscriptions s
-      set user_id = coalesce(s.user_id, v_user_id),  -- ownership changes only through explicit linking
-          product_id = p_product_id,
-          snapshot_rank = p_snapshot_rank,
-          snapshot_status = v_status,
-          snapshot_expires_at = p_expires_at,
-          snapshot_will_renew = p_will_renew,
-          snapshot_grace_period_expires_at = p_grace_period_expires_at,
-          current_period_id = p_current_period_id,
-          current_period_ends_at = coalesce(p_current_period_ends_at, p_expires_at),
-          is_sandbox = p_is_sandbox,
-          is_family_shared = coalesce(p_is_family_shared, false),
-          store_event_at = v_event_at,
-          last_event_id = p_event_id,
-          latest_payload = p_payload
-      where s.id = v_row.id
-      returning * into v_row;
+      v_row.product_id := p_product_id;
+      v_row.snapshot_rank := p_snapshot_rank;
+      v_row.snapshot_status := v_status;
+      v_row.snapshot_expires_at := p_expires_at;
+      v_row.snapshot_will_renew := p_will_renew;
+      v_row.snapshot_grace_period_expires_at := p_grace_period_expires_at;
+      v_row.current_period_id := p_current_period_id;
+      v_row.current_period_ends_at := coalesce(p_current_period_ends_at, p_expires_at);
+      v_row.is_sandbox := p_is_sandbox;
+      v_row.is_family_shared := coalesce(p_is_family_shared, false);
+      v_row.store_event_at := v_event_at;
+      v_row.last_event_id := p_event_id;
+      v_row.latest_payload := p_payload;
+      v_snapshot_applied := true;
       v_result := 'applied';
-    elsif v_row.user_id is null and v_user_id is not null then
-      -- Older than what we have: keep the snapshot, but an older event may still carry the owner.
-      update billing.store_subscriptions s set user_id = v_user_id where s.id = v_row.id
-      returning * into v_row;
     end if;
+    -- Ownership changes only through explicit linking; an older event may still carry the owner.
+    v_row.user_id := coalesce(v_row.user_id, v_user_id);
   end if;
 
   if p_period_id is not null then
@@ -347,8 +339,7 @@ begin
     end if;
     if v_period.subscription_id is null then
       insert into billing.store_periods (subscription_id, period_id, period_end, is_trial, state, state_at, state_event_id)
-      values (v_row.id, p_period_id, p_period_end, coalesce(p_period_is_trial, false), v_period_state,
-              coalesce(v_state_at, clock_timestamp()), p_event_id);
+      values (v_row.id, p_period_id, p_period_end, coalesce(p_period_is_trial, false), v_period_state, v_state_at, p_event_id);
       v_result := 'applied';
     else
       v_newer := (v_state_at, v_period_state, p_event_id collate "C")
@@ -365,8 +356,20 @@ begin
     end if;
   end if;
 
-  perform billing.refresh_entitlement(v_row.id);
-  select * into v_row from billing.store_subscriptions s where s.id = v_row.id;
+  v_row := billing.derive_entitlement(v_row);
+  if v_snapshot_applied or v_row.user_id is distinct from v_stored.user_id
+     or (v_row.status, v_row.expires_at, v_row.grace_period_expires_at, v_row.will_renew)
+        is distinct from (v_stored.status, v_stored.expires_at, v_stored.grace_period_expires_at, v_stored.will_renew) then
+    update billing.store_subscriptions s
+    set (user_id, product_id, status, expires_at, will_renew, grace_period_expires_at, is_sandbox, is_family_shared,
+         store_event_at, last_event_id, latest_payload, snapshot_rank, snapshot_status, snapshot_expires_at,
+         snapshot_will_renew, snapshot_grace_period_expires_at, current_period_id, current_period_ends_at)
+      = (v_row.user_id, v_row.product_id, v_row.status, v_row.expires_at, v_row.will_renew, v_row.grace_period_expires_at,
+         v_row.is_sandbox, v_row.is_family_shared, v_row.store_event_at, v_row.last_event_id, v_row.latest_payload,
+         v_row.snapshot_rank, v_row.snapshot_status, v_row.snapshot_expires_at, v_row.snapshot_will_renew,
+         v_row.snapshot_grace_period_expires_at, v_row.current_period_id, v_row.current_period_ends_at)
+    where s.id = v_row.id;
+  end if;
 
   update billing.store_events e
   set result = v_result, subscription_id = v_row.id, store_event_at = coalesce(p_event_at, v_event_at, e.store_event_at)
@@ -379,7 +382,7 @@ $$;
 comment on function billing.apply_subscription_update is
   'Apply one normalized store update (a snapshot and/or a fact about one period): returns applied | stale | duplicate. Idempotent; the result does not depend on delivery order.';
 
-revoke all on function billing.refresh_entitlement(bigint) from public, anon, authenticated, service_role;
+revoke all on function billing.derive_entitlement(billing.store_subscriptions) from public, anon, authenticated, service_role;
 revoke all on function
   billing.apply_subscription_update(text, text, text, timestamptz, text, uuid, text, text, timestamptz, boolean, timestamptz, boolean, boolean, jsonb,
     integer, text, timestamptz, text, timestamptz, boolean, text, timestamptz)
