@@ -227,6 +227,7 @@ declare
   v_newer boolean;
   v_stored billing.store_subscriptions;
   v_snapshot_applied boolean := false;
+  v_inserted boolean := false;
 begin
   perform billing.require_value('event id', p_event_id);
   perform billing.require_value('event type', p_event_type);
@@ -275,33 +276,41 @@ begin
     v_user_id := null;
   end if;
 
-  -- A new subscription is inserted as its snapshot says; an existing one is locked, and changed
-  -- in memory, then written once below (one row version, one Realtime message).
-  insert into billing.store_subscriptions as s (
-    store, store_subscription_id, user_id, product_id, status, expires_at, will_renew,
-    grace_period_expires_at, is_sandbox, is_family_shared, store_event_at, last_event_id, latest_payload,
-    snapshot_rank, snapshot_status, snapshot_expires_at, snapshot_will_renew, snapshot_grace_period_expires_at,
-    current_period_id, current_period_ends_at)
-  values (
-    v_store, p_store_subscription_id, v_user_id, p_product_id, v_status, p_expires_at, p_will_renew,
-    p_grace_period_expires_at, p_is_sandbox, coalesce(p_is_family_shared, false),
-    coalesce(v_event_at, clock_timestamp()), p_event_id, p_payload,
-    p_snapshot_rank, v_status, p_expires_at, p_will_renew, p_grace_period_expires_at,
-    p_current_period_id, coalesce(p_current_period_ends_at, p_expires_at))
-  on conflict (store, store_subscription_id) do nothing
-  returning * into v_row;
+  -- An existing subscription is locked, changed in memory, then written once below (one row
+  -- version, one Realtime message); a new one is inserted as its snapshot says. Looked up first:
+  -- most events are about a subscription we have, and a conflicting insert costs more.
+  select * into v_row
+  from billing.store_subscriptions s
+  where s.store = v_store and s.store_subscription_id = p_store_subscription_id
+  for update;
+  if not found then
+    insert into billing.store_subscriptions as s (
+      store, store_subscription_id, user_id, product_id, status, expires_at, will_renew,
+      grace_period_expires_at, is_sandbox, is_family_shared, store_event_at, last_event_id, latest_payload,
+      snapshot_rank, snapshot_status, snapshot_expires_at, snapshot_will_renew, snapshot_grace_period_expires_at,
+      current_period_id, current_period_ends_at)
+    values (
+      v_store, p_store_subscription_id, v_user_id, p_product_id, v_status, p_expires_at, p_will_renew,
+      p_grace_period_expires_at, p_is_sandbox, coalesce(p_is_family_shared, false),
+      coalesce(v_event_at, clock_timestamp()), p_event_id, p_payload,
+      p_snapshot_rank, v_status, p_expires_at, p_will_renew, p_grace_period_expires_at,
+      p_current_period_id, coalesce(p_current_period_ends_at, p_expires_at))
+    on conflict (store, store_subscription_id) do nothing
+    returning * into v_row;
+    v_inserted := found;
+    if not v_inserted then
+      -- Inserted concurrently by another event: lock that row instead.
+      select * into v_row
+      from billing.store_subscriptions s
+      where s.store = v_store and s.store_subscription_id = p_store_subscription_id
+      for update;
+    end if;
+  end if;
+  v_stored := v_row;
 
-  if found then
+  if v_inserted then
     v_result := 'applied';
-    v_stored := v_row;
   else
-    -- Serialize concurrent updates of one subscription, then keep whichever snapshot is newest.
-    select * into v_row
-    from billing.store_subscriptions s
-    where s.store = v_store and s.store_subscription_id = p_store_subscription_id
-    for update;
-    v_stored := v_row;
-
     if v_event_at is null then
       -- Now: later than anything stored, whatever the clocks did.
       v_event_at := greatest(clock_timestamp(), v_row.store_event_at + interval '1 microsecond');

@@ -29,8 +29,33 @@ function once<T>(load: () => T): () => T {
 
 export interface DatabaseConfig {
   url: string;
+  /**
+   * Named prepared statements. postgres.js without them describes every parameterized query in a
+   * round trip of its own before running it (two round trips a query); with them, once per
+   * connection. A transaction-mode pooler (Supavisor or PgBouncer on port 6543) may hand each
+   * statement to another server connection, so there they are off. SUPABASE_DB_PREPARE overrides.
+   */
+  prepare: boolean;
 }
-export const databaseConfig = once((): DatabaseConfig => ({ url: required('SUPABASE_DB_URL') }));
+
+/** Port of Supabase's transaction-mode pooler (Supavisor), and PgBouncer's conventional one there. */
+const TRANSACTION_POOLER_PORT = '6543';
+
+/** Whether a database URL may use prepared statements: not through a transaction-mode pooler. */
+export function preparedStatementsAllowed(url: string): boolean {
+  let port: string;
+  try {
+    port = new URL(url).port;
+  } catch {
+    throw new ConfigError('Environment variable SUPABASE_DB_URL must be a postgresql:// URL');
+  }
+  return port !== TRANSACTION_POOLER_PORT;
+}
+
+export const databaseConfig = once((): DatabaseConfig => {
+  const url = required('SUPABASE_DB_URL');
+  return { url, prepare: optionalBool('SUPABASE_DB_PREPARE', preparedStatementsAllowed(url)) };
+});
 
 /** The Stripe price lookup key subscribe charges; scripts/stripe-setup.ts creates the price under it. */
 export const DEFAULT_PRICE_LOOKUP_KEY = 'premium_monthly';

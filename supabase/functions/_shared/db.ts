@@ -1,5 +1,5 @@
-// One small Postgres pool per isolate, on SUPABASE_DB_URL (the `postgres` role). prepare: false
-// because hosted Supabase routes this URL through Supavisor in transaction mode.
+// One small Postgres pool per isolate, on SUPABASE_DB_URL (the `postgres` role). Prepared
+// statements unless the URL is a transaction-mode pooler (databaseConfig().prepare says why).
 //
 // Losing the database (a restart, a failover, `pg_ctl stop -m immediate`) must cost 503s while it
 // is gone, never the process, and the pool must work again once it is back. postgres.js 3.4.9 (the
@@ -52,7 +52,7 @@ function createPool(): Pool {
     lastUsed: Date.now(),
     sql: postgres(databaseConfig().url, {
       max: 4,
-      prepare: false,
+      prepare: databaseConfig().prepare,
       idle_timeout: 0,
       max_lifetime: 0,
       connect_timeout: 5,
