@@ -26,6 +26,7 @@ import { stringArg } from './lib/args.ts';
 import { startLocalPostgres, type LocalPostgres } from './lib/local-postgres.ts';
 import { prepareMigratedDatabase, repoRoot } from './lib/supabase-compat.ts';
 import { closedLoop, closedLoopSamples, duplicateCost, numericArg, openLoopSamples, summarize, timedPost, writeReport, type Sent } from './lib/bench-util.ts';
+import { insertAuthUser } from '../supabase/tests/helpers/test-database.ts';
 import { FakeStripe, FAKE_STRIPE_API_VERSION, signStripePayload, type FakeStripeEvent } from '../supabase/tests/fakes/fake-stripe.ts';
 import { cpuBetween, cpuSnapshot, postmasterOf, startDenoFunction, startSyncEngineServer, type ServerProcess } from './lib/bench-processes.ts';
 import { connectCpuProfiler, instrumentFakeStripe, sampleActivity, summarizeCpuProfile, topStatements } from './lib/bench-profile.ts';
@@ -61,16 +62,6 @@ interface Signed { payload: string; header: string }
 const cleanups: (() => Promise<void>)[] = [];
 async function cleanup() {
   for (const c of cleanups.splice(0).reverse()) await c().catch((e) => console.error(`[bench] cleanup: ${e}`));
-}
-
-async function stripeApi(stripe: FakeStripe, path: string, body: string) {
-  const res = await fetch(`http://127.0.0.1:${stripe.port}${path}`, {
-    method: 'POST',
-    headers: { authorization: 'Bearer sk_test_bench', 'content-type': 'application/x-www-form-urlencoded' },
-    body,
-  });
-  if (!res.ok) throw new Error(`fake Stripe ${path}: ${res.status} ${await res.text()}`);
-  return res.json() as Promise<{ id: string }>;
 }
 
 /** A throwaway cluster; with --profile it preloads pg_stat_statements (one restart). */
@@ -127,16 +118,14 @@ async function main() {
   const subscriptionIds: string[] = [];
   const spare: string[] = [];
   for (let i = 0; i < SUBSCRIPTIONS + spareCustomers; i++) {
-    const [{ id: userId }] = await sql`
-      insert into auth.users (id, aud, role, email, raw_app_meta_data, raw_user_meta_data, created_at, updated_at)
-      values (gen_random_uuid(), 'authenticated', 'authenticated', ${`bench${i}@example.test`}, '{}', '{}', now(), now()) returning id`;
-    const customer = await stripeApi(stripe, '/v1/customers', `email=bench${i}%40example.test`);
+    const userId = await insertAuthUser(sql, { email: `bench${i}@example.test` });
+    const customer = await stripe.apiPost('customers', { email: `bench${i}@example.test` });
     await sql`select billing.link_stripe_customer(${userId}, ${customer.id}, false)`;
     if (i >= SUBSCRIPTIONS) {
       spare.push(customer.id);
       continue;
     }
-    const sub = await stripeApi(stripe, '/v1/subscriptions', `customer=${customer.id}&items[0][price]=${price.id}&payment_behavior=default_incomplete`);
+    const sub = await stripe.apiPost('subscriptions', { customer: customer.id, 'items[0][price]': price.id, payment_behavior: 'default_incomplete' });
     stripe.payFirstInvoice(sub.id, 'succeeded');
     subscriptionIds.push(sub.id);
   }
@@ -173,7 +162,7 @@ async function main() {
     const kind = flow++ % 6;
     if (kind === 5 && spare.length) {
       const customer = spare.pop()!;
-      const { id } = await stripeApi(stripe, '/v1/subscriptions', `customer=${customer}&items[0][price]=${price.id}&payment_behavior=default_incomplete`);
+      const { id } = await stripe.apiPost('subscriptions', { customer, 'items[0][price]': price.id, payment_behavior: 'default_incomplete' });
       const created = stripe.event('customer.subscription.created', stripe.subscriptions.get(id)!);
       subscriptionIds.push(id);
       return [created, ...stripe.payFirstInvoice(id, 'succeeded')];
@@ -277,33 +266,36 @@ async function main() {
       fake_stripe_service: ps[ps.length - 1].fake_stripe_service,
     };
   };
+  /** Each slice is measured on every side in turn, who goes first alternating by round and slice. */
+  const runSlices = async (
+    events: Signed[],
+    sliceCount: number,
+    round: number,
+    scenario: 'latency' | 'throughput',
+    loop: (slice: Signed[], side: Side) => ReturnType<typeof closedLoopSamples>,
+  ): Promise<Record<string, Part[]>> => {
+    const bySide: Record<string, Part[]> = {};
+    const size = Math.ceil(events.length / sliceCount);
+    for (let i = 0; i * size < events.length; i++) {
+      const slice = events.slice(i * size, (i + 1) * size);
+      for (const side of ordered(round + i)) {
+        const part = await measure(side, scenario, slice.length, () => loop(slice, side), (x) => Math.round(slice.length / x.seconds));
+        (bySide[side.key] ??= []).push({ ...part, events: slice.length });
+      }
+    }
+    return bySide;
+  };
   const rounds: { latency: Record<string, unknown>; throughput: Record<string, unknown> }[] = [];
   for (let r = 0; r < ROUNDS; r++) {
     const round = { latency: {} as Record<string, unknown>, throughput: {} as Record<string, unknown> };
     const open = await sign(await makeEvents(RATE * SECONDS));
-    const openParts: Record<string, Part[]> = {};
-    const openSize = Math.ceil(open.length / LATENCY_SLICES);
-    for (let s = 0; s * openSize < open.length; s++) {
-      const slice = open.slice(s * openSize, (s + 1) * openSize);
-      for (const side of ordered(r + s)) {
-        const part = await measure(side, 'latency', slice.length, () => openLoopSamples(slice, RATE, sender(side)), (x) => Math.round(slice.length / x.seconds));
-        (openParts[side.key] ??= []).push({ ...part, events: slice.length });
-      }
-    }
+    const openParts = await runSlices(open, LATENCY_SLICES, r, 'latency', (slice, side) => openLoopSamples(slice, RATE, sender(side)));
     for (const side of sides) {
       const { per_second, per_slice_per_second, concurrency: _, ...rest } = mergeSlices(openParts[side.key]);
       round.latency[side.key] = { target_per_second: RATE, achieved_per_second: per_second, per_slice_achieved_per_second: per_slice_per_second, ...rest };
     }
     const closed = await sign(await makeEvents(THROUGHPUT_EVENTS));
-    const parts: Record<string, Part[]> = {};
-    const sliceSize = Math.ceil(closed.length / SLICES);
-    for (let s = 0; s * sliceSize < closed.length; s++) {
-      const slice = closed.slice(s * sliceSize, (s + 1) * sliceSize);
-      for (const side of ordered(r + s)) {
-        const part = await measure(side, 'throughput', slice.length, () => closedLoopSamples(slice, CONCURRENCY, sender(side)), (x) => Math.round(slice.length / x.seconds));
-        (parts[side.key] ??= []).push({ ...part, events: slice.length });
-      }
-    }
+    const parts = await runSlices(closed, SLICES, r, 'throughput', (slice, side) => closedLoopSamples(slice, CONCURRENCY, sender(side)));
     for (const side of sides) round.throughput[side.key] = mergeSlices(parts[side.key]);
     rounds.push(round);
   }

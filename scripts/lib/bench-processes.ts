@@ -4,8 +4,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { denoBin, denoRunArgs } from './edge-functions.ts';
-import { freePort } from './local-postgres.ts';
+import { startEdgeFunction } from './edge-functions.ts';
 import { repoRoot } from './supabase-compat.ts';
 
 export interface ServerProcess {
@@ -62,19 +61,11 @@ function stopper(child: ChildProcess) {
   };
 }
 
-/** One edge function under Deno, as scripts/lib/edge-functions.ts starts it, plus its pid (and optionally the V8 inspector). */
+/** One edge function under Deno, started by scripts/lib/edge-functions.ts, optionally with the V8 inspector. */
 export async function startDenoFunction(name: string, env: Record<string, string>, options: { inspect?: boolean } = {}): Promise<ServerProcess> {
-  const port = await freePort();
-  const args = denoRunArgs(name);
-  if (options.inspect) args.splice(1, 0, '--inspect=127.0.0.1:0');
-  const child = spawn(denoBin, args, {
-    cwd: repoRoot,
-    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp', DENO_NO_UPDATE_CHECK: '1', ...env, DENO_SERVE_ADDRESS: `tcp:127.0.0.1:${port}` },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  const { output } = await supervise(name, child, /Listening on/);
-  const inspectorUrl = output().match(/ws:\/\/127\.0\.0\.1:\d+\/[\w/-]+/)?.[0];
-  return { name, url: `http://127.0.0.1:${port}`, pid: child.pid!, inspectorUrl, logs: output, stop: stopper(child) };
+  const fn = await startEdgeFunction(name, env, { denoFlags: options.inspect ? ['--inspect=127.0.0.1:0'] : [] });
+  const inspectorUrl = fn.logs().match(/ws:\/\/127\.0\.0\.1:\d+\/[\w/-]+/)?.[0];
+  return { name, url: fn.url, pid: fn.pid!, inspectorUrl, logs: fn.logs, stop: fn.stop };
 }
 
 /** The Stripe Sync Engine behind scripts/lib/bench-sync-engine-server.ts, in its own Node process. */

@@ -23,7 +23,6 @@ export interface Sent {
   status: number;
 }
 
-/** Open loop: item i is sent at start + i/rate seconds, whatever the latency (as a store sends). */
 /** One timed POST, body drained, as the sender (Stripe, Apple) experiences it. */
 export async function timedPost(url: string, headers: Record<string, string>, body: string): Promise<Sent> {
   const start = performance.now();
@@ -32,36 +31,15 @@ export async function timedPost(url: string, headers: Record<string, string>, bo
   return { ms: performance.now() - start, status: res.status };
 }
 
+/** Open loop: item i is sent at start + i/rate seconds, whatever the latency (as a store sends). */
 export async function openLoop<T>(items: T[], ratePerSecond: number, send: (item: T) => Promise<Sent>) {
-  const latencies: number[] = [];
-  const statuses: Record<string, number> = {};
-  const t0 = performance.now();
-  await Promise.all(items.map(async (item, i) => {
-    const wait = t0 + (i * 1000) / ratePerSecond - performance.now();
-    if (wait > 0) await new Promise((r) => setTimeout(r, wait));
-    const { ms, status } = await send(item);
-    latencies.push(ms);
-    statuses[status] = (statuses[status] ?? 0) + 1;
-  }));
-  const seconds = (performance.now() - t0) / 1000;
-  const latency = summarize(latencies);
-  return { target_per_second: ratePerSecond, achieved_per_second: Math.round(items.length / seconds), latency, statuses };
+  const { latencies, statuses, seconds } = await openLoopSamples(items, ratePerSecond, send);
+  return { target_per_second: ratePerSecond, achieved_per_second: Math.round(items.length / seconds), latency: summarize(latencies), statuses };
 }
 
 /** Closed loop: `concurrency` senders, each sending its next item as soon as the last one answered. */
 export async function closedLoop<T>(items: T[], concurrency: number, send: (item: T) => Promise<Sent>) {
-  const latencies: number[] = [];
-  const statuses: Record<string, number> = {};
-  let next = 0;
-  const t0 = performance.now();
-  await Promise.all(Array.from({ length: concurrency }, async () => {
-    while (next < items.length) {
-      const { ms, status } = await send(items[next++]);
-      latencies.push(ms);
-      statuses[status] = (statuses[status] ?? 0) + 1;
-    }
-  }));
-  const seconds = (performance.now() - t0) / 1000;
+  const { latencies, statuses, seconds } = await closedLoopSamples(items, concurrency, send);
   return { concurrency, per_second: Math.round(items.length / seconds), latency: summarize(latencies), statuses };
 }
 
@@ -88,7 +66,7 @@ export async function writeReport(name: string, report: Record<string, unknown>)
   await writeFile(join(repoRoot, 'bench-results', `${name}.json`), JSON.stringify(full, null, 2));
 }
 
-/** Closed loop like closedLoop, but returns the raw samples, so several runs can be merged. */
+/** Closed loop, raw samples (several runs can be merged): `concurrency` senders, each sending its next item as soon as the last one answered. */
 export async function closedLoopSamples<T>(items: T[], concurrency: number, send: (item: T) => Promise<Sent>) {
   const latencies: number[] = [];
   const statuses: Record<string, number> = {};
@@ -104,7 +82,7 @@ export async function closedLoopSamples<T>(items: T[], concurrency: number, send
   return { latencies, statuses, seconds: (performance.now() - t0) / 1000 };
 }
 
-/** Open loop like openLoop, but returns the raw samples, so several runs can be merged. */
+/** Open loop, raw samples (several runs can be merged): item i is sent at start + i/rate seconds, whatever the latency. */
 export async function openLoopSamples<T>(items: T[], ratePerSecond: number, send: (item: T) => Promise<Sent>) {
   const latencies: number[] = [];
   const statuses: Record<string, number> = {};

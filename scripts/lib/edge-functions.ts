@@ -32,9 +32,14 @@ export function denoRunArgs(name: string): string[] {
   return ['run', '--config', join(dir, 'deno.json'), '--node-modules-dir=manual', '--allow-net', '--allow-env', '--allow-read', '--no-prompt', join(dir, 'index.ts')];
 }
 
-export async function startEdgeFunction(name: string, env: Record<string, string>): Promise<RunningFunction> {
+/** Log text kept per process: enough for any failure message, bounded for long `npm run dev` runs. */
+const MAX_LOG_CHARS = 200_000;
+
+export async function startEdgeFunction(name: string, env: Record<string, string>, options: { denoFlags?: string[] } = {}): Promise<RunningFunction> {
   const port = await freePort();
-  const child: ChildProcess = spawn(denoBin, denoRunArgs(name), {
+  const args = denoRunArgs(name);
+  args.splice(1, 0, ...(options.denoFlags ?? []));
+  const child: ChildProcess = spawn(denoBin, args, {
     cwd: repoRoot,
     env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp', DENO_NO_UPDATE_CHECK: '1', ...env, DENO_SERVE_ADDRESS: `tcp:127.0.0.1:${port}` },
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -45,8 +50,12 @@ export async function startEdgeFunction(name: string, env: Record<string, string
   child.once('exit', () => process.removeListener('exit', killOnExit));
   const exited = new Promise<ExitStatus>((resolve) => child.once('exit', (code, signal) => resolve({ code, signal })));
   let output = '';
-  child.stdout!.on('data', (c) => (output += c));
-  child.stderr!.on('data', (c) => (output += c));
+  const onData = (c: Buffer) => {
+    output += c;
+    if (output.length > MAX_LOG_CHARS) output = output.slice(-MAX_LOG_CHARS / 2);
+  };
+  child.stdout!.on('data', onData);
+  child.stderr!.on('data', onData);
   await new Promise<void>((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`${name} did not start:\n${output}`)), 30_000);
     const check = () => {
@@ -69,9 +78,8 @@ export async function startEdgeFunction(name: string, env: Record<string, string
     exited,
     exitStatus: () => (child.exitCode === null && child.signalCode === null ? null : { code: child.exitCode, signal: child.signalCode }),
     async stop() {
-      if (child.exitCode !== null) return;
-      const exited = new Promise((resolve) => child.on('exit', resolve));
-      child.kill('SIGTERM');
+      // A process killed by a signal has no exit code, only a signal code: it has exited too.
+      if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
       await exited;
     },
   };

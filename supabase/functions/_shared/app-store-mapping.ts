@@ -5,6 +5,7 @@ import type {
   JWSTransactionDecodedPayload,
 } from '@apple/app-store-server-library';
 import type { PeriodState, SubscriptionStatus, SubscriptionUpdate } from './billing-db.ts';
+import { UUID_PATTERN } from './event-validation.ts';
 
 /**
  * How each notification type is handled. 'state': a statement about the whole subscription (its
@@ -135,12 +136,11 @@ export function subscriptionUpdateFromAppStore(
   };
 }
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 /** The purchaser's Supabase user id, when the app set it as the purchase's appAccountToken. */
 export function accountTokenOf(transaction: JWSTransactionDecodedPayload): string | null {
   const token = transaction.appAccountToken;
-  return token && UUID.test(token) ? token.toLowerCase() : null;
+  return token && UUID_PATTERN.test(token) ? token.toLowerCase() : null;
 }
 
 /**

@@ -5,11 +5,9 @@ import { appleConfig } from './config.ts';
 import { db } from './db.ts';
 import { isDatabaseUnavailable } from './dependency-errors.ts';
 import { ApiError } from './http.ts';
-import { optionalTime, requireEventType, requireId, requireTime } from './event-validation.ts';
+import { requireEventType, requireId, requireTime, requireTransaction, UUID_PATTERN } from './event-validation.ts';
 import { verifyNotification, type VerifiedNotification } from './app-store-verify.ts';
 import { accountTokenOf, eventTypeOf, notificationRule, subscriptionUpdateFromAppStore } from './app-store-mapping.ts';
-
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 export interface NotificationOutcome {
   result: 'applied' | 'stale' | 'duplicate' | 'ignored';
@@ -24,12 +22,9 @@ export async function processAppStoreNotification(signedPayload: unknown): Promi
   }
   const verified = await verifyNotification(signedPayload);
   const n = verified.notification;
-  const uuid = n.notificationUUID;
-  if (!uuid || !n.notificationType || typeof n.signedDate !== 'number') {
-    throw new ApiError(400, 'invalid_event', 'The notification lacks notificationUUID, notificationType or signedDate');
-  }
-  requireId(uuid, 'notificationUUID', UUID);
-  const eventType = requireEventType(eventTypeOf(requireEventType(n.notificationType, 'notificationType'), n.subtype === undefined ? undefined : requireEventType(n.subtype, 'subtype')));
+  const uuid = requireId(n.notificationUUID, 'notificationUUID', UUID_PATTERN);
+  // Checked whole, as the ledger stores it: `TYPE` or `TYPE.SUBTYPE`.
+  const eventType = requireEventType(eventTypeOf(requireEventType(n.notificationType, 'notificationType'), n.subtype));
   const at = requireTime(n.signedDate, 'signedDate');
   const key: LedgerKey = { store: 'app_store', eventId: uuid, eventType, eventAt: at };
   const base = { notificationUUID: uuid, environment: verified.environment };
@@ -70,9 +65,7 @@ async function applyVerified(
   if (rule === 'unhandled') return ignore(`${eventType} is not a subscription state change we handle`);
   const { transaction, renewal } = await verified.contents();
   if (!transaction?.originalTransactionId) return ignore('the notification carries no transaction');
-  requireId(transaction.originalTransactionId, 'originalTransactionId');
-  requireId(transaction.transactionId, 'transactionId');
-  optionalTime(transaction.expiresDate, 'expiresDate');
+  requireTransaction(transaction);
   if (!appleConfig().productIds.includes(transaction.productId ?? '')) return ignore(`product ${transaction.productId} is not sold by this backend`);
 
   const update = subscriptionUpdateFromAppStore(transaction, renewal, {

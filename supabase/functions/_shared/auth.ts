@@ -4,6 +4,7 @@
 import { createLocalJWKSet, createRemoteJWKSet, decodeProtectedHeader, errors, jwtVerify, type JWTPayload } from 'jose';
 import { authConfig, type AuthConfig } from './config.ts';
 import { ApiError } from './http.ts';
+import { UUID_PATTERN } from './event-validation.ts';
 
 export interface AuthenticatedUser {
   id: string;
@@ -11,7 +12,6 @@ export interface AuthenticatedUser {
   claims: JWTPayload & Record<string, unknown>;
 }
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const ASYMMETRIC = ['ES256', 'RS256', 'EdDSA'];
 
 let keySet: ReturnType<typeof createLocalJWKSet> | ReturnType<typeof createRemoteJWKSet> | undefined;
@@ -57,7 +57,7 @@ export async function authenticate(req: Request): Promise<AuthenticatedUser> {
     throw error;
   }
 
-  if (payload.role !== 'authenticated' || typeof payload.sub !== 'string' || !UUID.test(payload.sub)) {
+  if (payload.role !== 'authenticated' || typeof payload.sub !== 'string' || !UUID_PATTERN.test(payload.sub)) {
     throw unauthorized('A signed-in user is required');
   }
   return { id: payload.sub, email: typeof payload.email === 'string' ? payload.email : undefined, claims: payload as AuthenticatedUser['claims'] };

@@ -25,7 +25,6 @@ export function isStripeUnavailable(error: unknown): boolean {
     e?.type === 'StripeConnectionError' ||
     e?.type === 'StripeAPIError' ||
     e?.type === 'StripeRateLimitError' ||
-    e?.statusCode === 409 ||
     (typeof e?.statusCode === 'number' && e.statusCode >= 500)
   );
 }

@@ -15,6 +15,9 @@ export const LATEST_STORE_TIME = Date.UTC(2200, 0, 1);
 // deno-lint-ignore no-control-regex
 const CONTROL = /[\u0000-\u001f\u007f]/;
 
+/** A UUID (Supabase user ids, App Store notificationUUID and appAccountToken). */
+export const UUID_PATTERN = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
 /** A store identifier: a non-empty string the ledger can hold, optionally of a given shape. */
 export function requireId(value: unknown, what: string, shape?: RegExp): string {
   if (typeof value !== 'string' || value.length === 0 || value.length > MAX_ID_LENGTH || CONTROL.test(value) || (shape && !shape.test(value))) {
@@ -42,4 +45,12 @@ export function requireTime(epochMs: unknown, what: string): Date {
 /** An optional store time: absent (null/undefined) stays null, anything else must be valid. */
 export function optionalTime(epochMs: unknown, what: string): Date | null {
   return epochMs === undefined || epochMs === null ? null : requireTime(epochMs, what);
+}
+
+/** The values of an App Store transaction that reach the database: its two ids and its expiry. */
+export function requireTransaction(t: { originalTransactionId?: unknown; transactionId?: unknown; expiresDate?: unknown }): { originalTransactionId: string; transactionId: string } {
+  const originalTransactionId = requireId(t.originalTransactionId, 'originalTransactionId');
+  const transactionId = requireId(t.transactionId, 'transactionId');
+  optionalTime(t.expiresDate, 'expiresDate');
+  return { originalTransactionId, transactionId };
 }

@@ -47,7 +47,7 @@ export function isIdempotencyKeyInUse(error: unknown): boolean {
  * How long one idempotent request keeps waiting for its in-flight twin: seconds, where Stripe
  * finishes a create in well under one; far below the edge function's 150 s wall-clock limit.
  */
-export const IDEMPOTENCY_KEY_IN_USE_BUDGET_MS = 10_000;
+const IDEMPOTENCY_KEY_IN_USE_BUDGET_MS = 10_000;
 const KEY_IN_USE_FIRST_DELAY_MS = 500;
 const KEY_IN_USE_MAX_DELAY_MS = 2_000;
 

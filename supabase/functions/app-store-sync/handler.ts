@@ -10,7 +10,7 @@ import { db } from '../_shared/db.ts';
 import { ApiError, json, readJsonObject, respond } from '../_shared/http.ts';
 import { verifyTransaction } from '../_shared/app-store-verify.ts';
 import { accountTokenOf, mayTransferToCaller, subscriptionUpdateFromAppStore } from '../_shared/app-store-mapping.ts';
-import { optionalTime, requireId, requireTime } from '../_shared/event-validation.ts';
+import { requireTime, requireTransaction } from '../_shared/event-validation.ts';
 
 const MAX_BODY_BYTES = 64 * 1024;
 
@@ -26,14 +26,11 @@ export function handleAppStoreSync(req: Request): Promise<Response> {
     }
     const config = appleConfig();
     const { transaction, environment } = await verifyTransaction(body.signedTransaction);
-    requireId(transaction.originalTransactionId, 'originalTransactionId');
-    requireId(transaction.transactionId, 'transactionId');
+    const { originalTransactionId } = requireTransaction(transaction);
     const signedAt = requireTime(transaction.signedDate, 'signedDate');
-    optionalTime(transaction.expiresDate, 'expiresDate');
     if (!config.productIds.includes(transaction.productId ?? '')) {
       throw new ApiError(400, 'unknown_product', `Product ${transaction.productId} is not a subscription sold by this app`);
     }
-    const originalTransactionId = transaction.originalTransactionId!;
 
     const claim = await db().begin(async (tx) => {
       const [existing] = await tx<{ user_id: string | null; will_renew: boolean }[]>`

@@ -69,8 +69,8 @@ export async function startOutageStack(options: { customers: number }): Promise<
     const subscriptionIds: string[] = [];
     for (let i = 0; i < options.customers; i++) {
       const userId = randomUUID();
-      const customer = await stripeApi(stripe, 'customers', { email: `u${i}@example.test`, 'metadata[supabase_user_id]': userId });
-      const sub = await stripeApi(stripe, 'subscriptions', {
+      const customer = await stripe.apiPost('customers', { email: `u${i}@example.test`, 'metadata[supabase_user_id]': userId });
+      const sub = await stripe.apiPost('subscriptions', {
         customer: customer.id, 'items[0][price]': price.id, payment_behavior: 'default_incomplete',
         'payment_settings[save_default_payment_method]': 'on_subscription',
       });
@@ -134,18 +134,4 @@ export async function startOutageStack(options: { customers: number }): Promise<
     await stopAll();
     throw error;
   }
-}
-
-// deno-lint-ignore no-explicit-any
-async function stripeApi(stripe: FakeStripe, resource: string, params: Record<string, string>): Promise<any> {
-  const res = await fetch(`http://127.0.0.1:${stripe.port}/v1/${resource}`, {
-    method: 'POST',
-    headers: { authorization: 'Bearer sk_test_fake', 'content-type': 'application/x-www-form-urlencoded' },
-    body: new URLSearchParams(params).toString(),
-  }).catch((error) => {
-    throw new Error(`fake Stripe ${resource} on port ${stripe.port}: ${error} (${(error as { cause?: unknown }).cause})`);
-  });
-  const body = await res.json();
-  if (!res.ok) throw new Error(`fake Stripe ${resource}: ${res.status} ${JSON.stringify(body)}`);
-  return body;
 }
