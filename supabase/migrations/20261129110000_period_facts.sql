@@ -228,13 +228,20 @@ declare
   v_stored billing.store_subscriptions;
   v_snapshot_applied boolean := false;
   v_inserted boolean := false;
+  v_missing text;
 begin
-  perform billing.require_value('event id', p_event_id);
-  perform billing.require_value('event type', p_event_type);
-  perform billing.require_value('store subscription id', p_store_subscription_id);
-  perform billing.require_value('product id', p_product_id);
-  perform billing.require_value('will_renew', p_will_renew);
-  perform billing.require_value('is_sandbox', p_is_sandbox);
+  -- billing.require_value's checks, as one expression rather than a query each (every event runs them).
+  v_missing := case
+    when nullif(btrim(p_event_id), '') is null then 'event id'
+    when nullif(btrim(p_event_type), '') is null then 'event type'
+    when nullif(btrim(p_store_subscription_id), '') is null then 'store subscription id'
+    when nullif(btrim(p_product_id), '') is null then 'product id'
+    when p_will_renew is null then 'will_renew'
+    when p_is_sandbox is null then 'is_sandbox'
+  end;
+  if v_missing is not null then
+    raise exception 'missing %', v_missing using errcode = '22023';
+  end if;
   if p_snapshot_rank is null or p_snapshot_rank not in (0, 1) then
     raise exception 'snapshot rank must be 0 or 1' using errcode = '22023';
   end if;
@@ -400,3 +407,23 @@ grant execute on function
   billing.apply_subscription_update(text, text, text, timestamptz, text, uuid, text, text, timestamptz, boolean, timestamptz, boolean, boolean, jsonb,
     integer, text, timestamptz, text, timestamptz, boolean, text, timestamptz)
 to service_role;
+
+-- Input validation without a query per check ---------------------------------------------------
+-- Same contract as in 20261125120200 (SQLSTATE 22023, same message and hint), as a PL/pgSQL
+-- expression instead of a SELECT: every store event runs it twice or three times.
+create or replace function billing.parse_enum(p_type anyenum, p_value text, p_what text) returns anyenum
+language plpgsql immutable
+set search_path = ''
+as $$
+declare
+  v_result p_type%type;
+begin
+  if p_value is null or not (p_value = any (enum_range(p_type)::text[])) then
+    raise exception 'unknown % %', p_what, coalesce(quote_literal(p_value), 'null')
+      using errcode = '22023',
+            hint = 'expected one of: ' || array_to_string(enum_range(p_type)::text[], ', ');
+  end if;
+  v_result := p_value;
+  return v_result;
+end;
+$$;
