@@ -44,6 +44,8 @@ const ENGINE_POOL = numericArg('engine-pool', 0); // 0: the engine's default (10
 const ENGINE_REVALIDATE = stringArg('engine-revalidate') ?? 'subscription,invoice,customer,charge';
 const ONLY = stringArg('only'); // 'ours' | 'engine'
 const PROFILE = process.argv.includes('--profile');
+/** Extra Deno flags for our function, e.g. --deno-flags=--v8-flags=--trace-gc (its log then goes to bench-results/). */
+const DENO_FLAGS = stringArg('deno-flags')?.split(' ').filter(Boolean) ?? [];
 /** The throughput events go in slices, alternating the sides, so both see the same background load (1 with --profile). */
 const SLICES = PROFILE ? 1 : Math.max(1, numericArg('slices', 6));
 /** Likewise for the fixed-rate scenario: slices of --seconds / this, alternating the sides. */
@@ -134,8 +136,9 @@ async function main() {
   const sides: Side[] = [];
   let ours: Side | undefined;
   if (ONLY !== 'engine') {
-    const fn = await startDenoFunction('stripe-webhook', { SUPABASE_DB_URL: url, STRIPE_WEBHOOK_SECRET: webhookSecret, ...stripe.env() }, { inspect: PROFILE });
+    const fn = await startDenoFunction('stripe-webhook', { SUPABASE_DB_URL: url, STRIPE_WEBHOOK_SECRET: webhookSecret, ...stripe.env() }, { inspect: PROFILE, denoFlags: DENO_FLAGS });
     cleanups.push(() => fn.stop());
+    if (DENO_FLAGS.length) cleanups.push(() => mkdir('bench-results', { recursive: true }).then(() => writeFile('bench-results/stripe-webhook-ours.log', fn.logs())));
     ours = { ...fn, key: 'ours', database: 'postgres' };
     sides.push(ours);
   }

@@ -62,8 +62,8 @@ function stopper(child: ChildProcess) {
 }
 
 /** One edge function under Deno, started by scripts/lib/edge-functions.ts, optionally with the V8 inspector. */
-export async function startDenoFunction(name: string, env: Record<string, string>, options: { inspect?: boolean } = {}): Promise<ServerProcess> {
-  const fn = await startEdgeFunction(name, env, { denoFlags: options.inspect ? ['--inspect=127.0.0.1:0'] : [] });
+export async function startDenoFunction(name: string, env: Record<string, string>, options: { inspect?: boolean; denoFlags?: string[] } = {}): Promise<ServerProcess> {
+  const fn = await startEdgeFunction(name, env, { denoFlags: [...(options.inspect ? ['--inspect=127.0.0.1:0'] : []), ...(options.denoFlags ?? [])] });
   const inspectorUrl = fn.logs().match(/ws:\/\/127\.0\.0\.1:\d+\/[\w/-]+/)?.[0];
   return { name, url: fn.url, pid: fn.pid!, inspectorUrl, logs: fn.logs, stop: fn.stop };
 }
