@@ -5,7 +5,7 @@ import type Stripe from 'stripe';
 import { applyStripeUpdate, databaseNow, type DbTime, type PeriodState, recordStoreEvent } from './billing-db.ts';
 import { stripeConfig } from './config.ts';
 import { db } from './db.ts';
-import { stripe } from './stripe-client.ts';
+import { listDisputesOfCharge, retrieveCharge, retrieveSubscription } from './stripe-read.ts';
 import { idOf, periodStateOfCharge, subscriptionUpdateFromStripe } from './stripe-mapping.ts';
 
 export type StripeSyncOutcome = { result: 'applied' | 'stale' | 'duplicate' | 'ignored'; reason?: string };
@@ -35,7 +35,7 @@ export async function syncStripeSubscription(
   let periodState: PeriodState | null;
   try {
     [sub, periodState] = await Promise.all([
-      stripe().subscriptions.retrieve(subscriptionId),
+      retrieveSubscription(subscriptionId),
       payment ? periodStateNow(payment.chargeId) : null,
     ]);
   } catch (error) {
@@ -57,7 +57,7 @@ async function ignore(ledger: StripeLedgerKey, reason: string): Promise<StripeSy
 
 /** The charge as Stripe reads now: refunded, charged back (its disputes), or paid. */
 async function periodStateNow(chargeId: string): Promise<PeriodState> {
-  const charge = await stripe().charges.retrieve(chargeId);
-  const disputes = charge.disputed ? (await stripe().disputes.list({ charge: chargeId, limit: 100 })).data : [];
+  const charge = await retrieveCharge(chargeId);
+  const disputes = charge.disputed ? (await listDisputesOfCharge(chargeId)).data : [];
   return periodStateOfCharge(charge, disputes);
 }
