@@ -5,11 +5,18 @@ import { createLocalJWKSet, createRemoteJWKSet, decodeProtectedHeader, errors, j
 import { authConfig, type AuthConfig } from './config.ts';
 import { ApiError } from './http.ts';
 import { UUID_PATTERN } from './event-validation.ts';
+import { entitlementClaim, type EntitlementClaim } from './entitlement-claims.ts';
 
 export interface AuthenticatedUser {
   id: string;
   email?: string;
   claims: JWTPayload & Record<string, unknown>;
+  /**
+   * The token's `entitlements` claim (custom access token hook), as of when it was issued; null when
+   * the token does not say. Check it with isPremium(…, now); read public.subscriptions when it must
+   * be current (see entitlement-claims.ts).
+   */
+  entitlements: EntitlementClaim | null;
 }
 
 const ASYMMETRIC = ['ES256', 'RS256', 'EdDSA'];
@@ -60,5 +67,10 @@ export async function authenticate(req: Request): Promise<AuthenticatedUser> {
   if (payload.role !== 'authenticated' || typeof payload.sub !== 'string' || !UUID_PATTERN.test(payload.sub)) {
     throw unauthorized('A signed-in user is required');
   }
-  return { id: payload.sub, email: typeof payload.email === 'string' ? payload.email : undefined, claims: payload as AuthenticatedUser['claims'] };
+  return {
+    id: payload.sub,
+    email: typeof payload.email === 'string' ? payload.email : undefined,
+    claims: payload as AuthenticatedUser['claims'],
+    entitlements: entitlementClaim(payload),
+  };
 }
