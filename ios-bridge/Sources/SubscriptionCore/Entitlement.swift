@@ -7,16 +7,31 @@ public enum EntitlementState: Equatable, Sendable {
   case signedOut
   /// The caller's `subscriptions` row (nil: they never subscribed).
   case loaded(SubscriptionRow?)
+  /// The row read in an earlier session, kept on the device (`CachedEntitlement`): shown at launch
+  /// until the first read answers, and for as long as the device is offline. It unlocks what it
+  /// granted (see `OfflineEntitlement`), but nothing is ever sold from it: the paywall shows
+  /// `.checking` unless it grants access.
+  case cached(SubscriptionRow?, readAt: Date)
 
   public var row: SubscriptionRow? {
-    if case let .loaded(row) = self { return row }
-    return nil
+    switch self {
+    case let .loaded(row), let .cached(row, _):
+      return row
+    case .unknown, .signedOut:
+      return nil
+    }
   }
 
   /// Premium content is unlocked. Only the server grants access; see `EntitlementRule`.
   public func hasAccess(at now: Date) -> Bool {
-    guard let row else { return false }
-    return EntitlementRule.hasAccess(row, at: now)
+    switch self {
+    case let .loaded(row?):
+      return EntitlementRule.hasAccess(row, at: now)
+    case let .cached(row?, readAt):
+      return OfflineEntitlement.grantsAccess(row, readAt: readAt, at: now)
+    case .loaded(nil), .cached(nil, _), .unknown, .signedOut:
+      return false
+    }
   }
 }
 

@@ -81,6 +81,12 @@ public enum Paywall {
       return .checking
     case .signedOut:
       return .signInRequired
+    case let .cached(cached, _):
+      // A row kept from an earlier session: it may say "subscribed" (until the end it reported),
+      // never "buy", "restore" or "fix the payment": the row may have changed since it was read.
+      guard let cached, input.entitlement.hasAccess(at: input.now) else { return .checking }
+      return cached.store == .appStore
+        ? .subscribedInAppStore(SubscribedSummary(row: cached)) : .subscribedOnWeb(SubscribedSummary(row: cached))
     case let .loaded(loaded):
       row = loaded
     }

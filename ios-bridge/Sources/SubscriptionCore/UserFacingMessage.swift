@@ -140,6 +140,12 @@ public enum UserFacingError {
         title: "Purchases are turned off",
         message: "In-app purchases are restricted on this device (Screen Time or a device profile).",
         action: .none)
+    case .notEntitled:
+      // The app, not the device, is missing something: nothing the person can change in Settings.
+      return UserFacingMessage(
+        title: "Purchases aren't available in this version",
+        message: "This version of the app can't make purchases. You weren't charged. Please update the app, or contact support.",
+        action: .contactSupport)
     case .productUnavailable:
       return UserFacingMessage(
         title: "Not available",

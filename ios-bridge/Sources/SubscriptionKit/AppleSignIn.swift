@@ -18,38 +18,48 @@ public protocol AppleIDAuthorizing: Sendable {
 #if canImport(AuthenticationServices) && canImport(UIKit)
   /// Sign in with Apple through `ASAuthorizationController`.
   ///
-  /// `@unchecked Sendable`: its state is touched only on the main thread — `authorize` is
-  /// main-actor isolated and ASAuthorizationController calls its delegate on the main thread.
-  public final class AppleIDAuthorizer: NSObject, AppleIDAuthorizing, @unchecked Sendable {
-    private var continuation: CheckedContinuation<AppleIDCredential, Error>?
+  /// Main-actor isolated: it presents UI and reads the key window (`ASPresentationAnchor` is a
+  /// `UIWindow`). AuthenticationServices calls its delegate on the main thread, through
+  /// Objective-C protocols that promise no isolation: the delegate methods are `nonisolated`, take
+  /// out the Sendable parts, and enter the main actor with `MainActor.assumeIsolated` (which traps
+  /// if that promise were ever broken, instead of racing).
+  ///
+  /// One request at a time (`PendingRequest`): a second tap while Apple's sheet is up is refused
+  /// (`RequestAlreadyInProgress`, shown as nothing), never left waiting forever.
+  @MainActor
+  public final class AppleIDAuthorizer: NSObject, AppleIDAuthorizing {
+    private let requests = PendingRequest<AppleIDCredential>()
+    /// The controller of the pending request, kept alive until it answers, and its token: a late
+    /// callback from another controller cannot answer the current request.
+    private var controllers: [ObjectIdentifier: (controller: ASAuthorizationController, token: PendingRequest<AppleIDCredential>.Token)] = [:]
     private var anchor: ASPresentationAnchor?
 
-    public override init() {
+    public nonisolated override init() {
       super.init()
     }
 
-    @MainActor
     public func authorize(hashedNonce: String) async throws -> AppleIDCredential {
+      guard !requests.isPending else { throw RequestAlreadyInProgress() }
       let request = ASAuthorizationAppleIDProvider().createRequest()
       AppleIDAuthorizer.configure(request, hashedNonce: hashedNonce)
       let controller = ASAuthorizationController(authorizationRequests: [request])
       controller.delegate = self
       controller.presentationContextProvider = self
       anchor = AppleIDAuthorizer.keyWindow()
-      return try await withCheckedThrowingContinuation { continuation in
-        self.continuation = continuation
+      return try await requests.run { token in
+        controllers[ObjectIdentifier(controller)] = (controller, token)
         controller.performRequests()
       }
     }
 
     /// Also used by `SignInWithAppleButton`'s `onRequest`.
-    public static func configure(_ request: ASAuthorizationAppleIDRequest, hashedNonce: String) {
+    public nonisolated static func configure(_ request: ASAuthorizationAppleIDRequest, hashedNonce: String) {
       request.requestedScopes = [.fullName, .email]
       request.nonce = hashedNonce
     }
 
     /// Extracts the token and the (first-time only) name from an authorization.
-    public static func credential(from authorization: ASAuthorization) throws -> AppleIDCredential {
+    public nonisolated static func credential(from authorization: ASAuthorization) throws -> AppleIDCredential {
       guard let apple = authorization.credential as? ASAuthorizationAppleIDCredential,
         let tokenData = apple.identityToken,
         let token = String(data: tokenData, encoding: .utf8)
@@ -63,7 +73,6 @@ public protocol AppleIDAuthorizing: Sendable {
         authorizationCode: apple.authorizationCode.flatMap { String(data: $0, encoding: .utf8) })
     }
 
-    @MainActor
     private static func keyWindow() -> UIWindow? {
       UIApplication.shared.connectedScenes
         .compactMap { $0 as? UIWindowScene }
@@ -71,28 +80,33 @@ public protocol AppleIDAuthorizing: Sendable {
         .first(where: \.isKeyWindow)
     }
 
-    private func resume(with result: Result<AppleIDCredential, Error>) {
-      continuation?.resume(with: result)
-      continuation = nil
+    private func finish(_ controller: ObjectIdentifier, with result: Result<AppleIDCredential, Error>) {
+      guard let entry = controllers.removeValue(forKey: controller) else { return }
+      requests.complete(entry.token, with: result)
     }
   }
 
   extension AppleIDAuthorizer: ASAuthorizationControllerDelegate {
-    public func authorizationController(
+    public nonisolated func authorizationController(
       controller: ASAuthorizationController, didCompleteWithAuthorization authorization: ASAuthorization
     ) {
-      resume(with: Result { try AppleIDAuthorizer.credential(from: authorization) })
+      let result = Result { try AppleIDAuthorizer.credential(from: authorization) }
+      let id = ObjectIdentifier(controller)
+      MainActor.assumeIsolated { self.finish(id, with: result) }
     }
 
-    public func authorizationController(controller: ASAuthorizationController, didCompleteWithError error: Error) {
-      resume(with: .failure(error))
+    public nonisolated func authorizationController(controller: ASAuthorizationController, didCompleteWithError error: Error) {
+      let id = ObjectIdentifier(controller)
+      MainActor.assumeIsolated { self.finish(id, with: .failure(error)) }
     }
   }
 
   extension AppleIDAuthorizer: ASAuthorizationControllerPresentationContextProviding {
-    public func presentationAnchor(for controller: ASAuthorizationController) -> ASPresentationAnchor {
-      // Captured on the main actor in `authorize`, before the sheet is requested.
-      anchor ?? ASPresentationAnchor()
+    public nonisolated func presentationAnchor(for controller: ASAuthorizationController) -> ASPresentationAnchor {
+      MainActor.assumeIsolated {
+        // Captured in `authorize` before the sheet was requested; the key window otherwise.
+        self.anchor ?? AppleIDAuthorizer.keyWindow() ?? ASPresentationAnchor()
+      }
     }
   }
 #endif

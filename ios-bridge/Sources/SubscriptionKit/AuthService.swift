@@ -6,14 +6,8 @@ import SubscriptionCore
 /// Same Supabase project as the web app, so one account signs in everywhere.
 @MainActor
 public final class AuthService: ObservableObject {
-  public enum State: Equatable, Sendable {
-    /// Launch: the Keychain session is being read (or an expired one refreshed).
-    case restoring
-    case signedOut
-    case signedIn(userID: UUID, email: String?)
-    /// Opened from the password-reset email: ask for a new password (`updatePassword`).
-    case choosingNewPassword(userID: UUID)
-  }
+  /// Who is signed in (`SubscriptionCore.AuthState`, derived by the tested `AuthStateMachine`).
+  public typealias State = AuthState
 
   public enum SignUpResult: Equatable, Sendable {
     case signedIn
@@ -44,14 +38,7 @@ public final class AuthService: ObservableObject {
     self.google = google
   }
 
-  public var userID: UUID? {
-    switch state {
-    case let .signedIn(userID, _), let .choosingNewPassword(userID):
-      return userID
-    case .restoring, .signedOut:
-      return nil
-    }
-  }
+  public var userID: UUID? { state.userID }
 
   /// Starts listening to Supabase Auth. Call once at launch: the first event restores the session.
   public func start() {
@@ -65,25 +52,8 @@ public final class AuthService: ObservableObject {
   }
 
   private func apply(_ event: AuthChangeEvent, _ session: Session?) {
-    switch event {
-    case .initialSession:
-      if let session {
-        // An expired Keychain session is being refreshed: wait for tokenRefreshed or signedOut.
-        setState(session.isExpired ? .restoring : .signedIn(userID: session.user.id, email: session.user.email))
-      } else {
-        setState(.signedOut)
-      }
-    case .signedIn, .tokenRefreshed, .userUpdated:
-      guard let session else { return }
-      if case .choosingNewPassword = state, event != .signedIn { return }
-      setState(.signedIn(userID: session.user.id, email: session.user.email))
-    case .passwordRecovery:
-      if let session { setState(.choosingNewPassword(userID: session.user.id)) }
-    case .signedOut, .userDeleted:
-      setState(.signedOut)
-    default:
-      break
-    }
+    let snapshot = session.map { SessionSnapshot(userID: $0.user.id, email: $0.user.email, isExpired: $0.isExpired) }
+    setState(AuthStateMachine.next(state, on: AuthEvent(event), session: snapshot))
   }
 
   private func setState(_ newState: State) {
@@ -244,21 +214,36 @@ public final class AuthService: ObservableObject {
       if try await self.client.auth.session.user.identities?.contains(where: { $0.provider == "apple" }) == true, let apple = self.apple {
         code = try await apple.authorize(hashedNonce: SignInNonce.random().sha256Hex).authorizationCode
       }
-      let response: AccountDeletionResponse = try await self.client.functions.invoke(
-        "delete-account",
-        options: FunctionInvokeOptions(body: AccountDeletionRequest(appleAuthorizationCode: code))
-      ) { data, _ in
-        try JSONDecoder().decode(AccountDeletionResponse.self, from: data)
-      }
+      let response = try await AuthService.requestDeletion(self.client, appleAuthorizationCode: code)
       try? await self.client.auth.signOut(scope: .local)
       return response
     }
   }
 
+  /// `POST delete-account`. Nonisolated, so the decoding closure handed to supabase-swift is not
+  /// main-actor isolated (Swift 6 refuses to send an isolated closure to a nonisolated callee).
+  private nonisolated static func requestDeletion(
+    _ client: SupabaseClient, appleAuthorizationCode code: String?
+  ) async throws -> AccountDeletionResponse {
+    try await client.functions.invoke(
+      "delete-account",
+      options: FunctionInvokeOptions(body: AccountDeletionRequest(appleAuthorizationCode: code))
+    ) { data, _ in
+      try JSONDecoder().decode(AccountDeletionResponse.self, from: data)
+    }
+  }
+
+  /// Signs out of this device only. supabase-swift's default scope is `.global`, which would also
+  /// end the person's sessions on the web and on every other device.
   public func signOut() async {
     await run {
-      google?.signOut()
-      try await self.client.auth.signOut()
+      self.google?.signOut()
+      do {
+        // Removes the local session first, then tells Auth; offline, the local sign-out stands.
+        try await self.client.auth.signOut(scope: .local)
+      } catch {
+        if BridgeErrorMapper.map(error) != .network { throw error }
+      }
     }
   }
 
@@ -269,7 +254,7 @@ public final class AuthService: ObservableObject {
   }
 
   @discardableResult
-  private func run<T>(_ operation: () async throws -> T) async -> T? {
+  private func run<T>(_ operation: @MainActor () async throws -> T) async -> T? {
     lastError = nil
     do {
       return try await operation()
@@ -281,5 +266,20 @@ public final class AuthService: ObservableObject {
 
   private func report(_ error: BridgeError) {
     lastError = UserFacingError.message(for: error)
+  }
+}
+
+extension AuthEvent {
+  init(_ event: AuthChangeEvent) {
+    switch event {
+    case .initialSession: self = .initialSession
+    case .signedIn: self = .signedIn
+    case .tokenRefreshed: self = .tokenRefreshed
+    case .userUpdated: self = .userUpdated
+    case .passwordRecovery: self = .passwordRecovery
+    case .signedOut: self = .signedOut
+    case .userDeleted: self = .userDeleted
+    default: self = .other
+    }
   }
 }

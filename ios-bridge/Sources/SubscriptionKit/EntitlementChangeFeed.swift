@@ -12,10 +12,17 @@ public protocol EntitlementChangeFeed: Sendable {
 ///
 /// The `public.subscriptions` view itself cannot be subscribed to: logical replication publishes
 /// tables, not views. The table underneath is readable by its owner through RLS and column grants
-/// (which Realtime applies per subscriber), but it is not in the `supabase_realtime` publication
-/// today, so until the backend adds it (see docs/ios.md, "Realtime") this feed delivers nothing and
-/// the app relies on the refreshes at launch, on foreground, after a purchase and at period end.
+/// (which Realtime applies per subscriber) and is in the `supabase_realtime` publication
+/// (supabase/migrations/20261125140000_realtime_subscription_changes.sql).
+///
+/// On a change it also refreshes the session: every access token carries an `entitlements` claim
+/// (the custom access token hook: the row when the token was issued) that other backends check
+/// offline, so a new token makes the claim follow within seconds instead of at the token's expiry.
+/// A burst of changes (one store event can touch several rows) is one refresh.
 public struct RealtimeEntitlementChangeFeed: EntitlementChangeFeed {
+  /// How long a burst of changes is awaited before the session is refreshed once.
+  static let sessionRefreshDelayNanoseconds: UInt64 = 1_000_000_000
+
   private let client: SupabaseClient
 
   public init(client: SupabaseClient) {
@@ -26,7 +33,10 @@ public struct RealtimeEntitlementChangeFeed: EntitlementChangeFeed {
     let client = client
     let id = userID.uuidString.lowercased()
     return AsyncStream { continuation in
-      let channel = client.channel("entitlement-\(id)")
+      // A topic of its own for every stream: client.channel(_:) returns the existing channel for a
+      // topic, so a stream opened for the same person while the previous one's channel is still
+      // being removed (a quick sign-out and in) would get that channel, then lose it to the removal.
+      let channel = client.channel("entitlement-\(id)-\(UUID().uuidString.lowercased())")
       let actions = channel.postgresChange(
         AnyAction.self, schema: "billing", table: "store_subscriptions", filter: .eq("user_id", value: id))
       let task = Task {
@@ -36,9 +46,18 @@ public struct RealtimeEntitlementChangeFeed: EntitlementChangeFeed {
           continuation.finish()
           return
         }
+        var sessionRefresh: Task<Void, Never>?
         for await _ in actions {
           continuation.yield()
+          sessionRefresh?.cancel()
+          sessionRefresh = Task {
+            try? await Task.sleep(nanoseconds: RealtimeEntitlementChangeFeed.sessionRefreshDelayNanoseconds)
+            guard !Task.isCancelled else { return }
+            // Offline or Auth unreachable: the session still refreshes itself before it expires.
+            _ = try? await client.auth.refreshSession()
+          }
         }
+        sessionRefresh?.cancel()
         continuation.finish()
       }
       continuation.onTermination = { _ in

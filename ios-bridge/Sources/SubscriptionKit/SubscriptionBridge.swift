@@ -41,7 +41,10 @@ public final class SubscriptionBridge: ObservableObject {
     #endif
     // Locals, not `self.…`: a class may not read its properties before all of them are set.
     let auth = AuthService(client: client, configuration: configuration, apple: appleAuthorizer, google: google)
-    let entitlements = EntitlementService(backend: backend, changeFeed: RealtimeEntitlementChangeFeed(client: client))
+    // The last row is kept in Application Support: a launch without network shows it.
+    let entitlements = EntitlementService(
+      backend: backend, changeFeed: RealtimeEntitlementChangeFeed(client: client),
+      cache: FileEntitlementCacheStore.applicationSupport())
     self.auth = auth
     self.entitlements = entitlements
     subscriptions = SubscriptionService(

@@ -43,7 +43,7 @@ public final class SubscriptionService: ObservableObject {
     guard updatesTask == nil else { return }
     updatesTask = Task { [weak self] in
       for await update in Transaction.updates {
-        await self?.process(update)
+        await self?.handleUpdate(update)
       }
     }
     Task { await self.retryUnfinished() }
@@ -52,9 +52,17 @@ public final class SubscriptionService: ObservableObject {
   /// Sends every unfinished transaction again (launch, sign-in, foreground).
   public func retryUnfinished() async {
     for await result in Transaction.unfinished {
-      await process(result)
+      await handleUpdate(result)
     }
     await refreshAppleID()
+  }
+
+  /// A transaction that arrived outside `purchase()`: sent to the backend, and the purchase the
+  /// paywall may be waiting for moves on (an Ask to Buy approval arrives only this way).
+  private func handleUpdate(_ verification: VerificationResult<Transaction>) async {
+    let outcome = await process(verification)
+    let isRevocation = verification.unsafePayloadValue.revocationDate != nil
+    purchaseState = purchaseState.afterTransactionUpdate(outcome, isRevocation: isRevocation)
   }
 
   /// After sign-in: link what this Apple ID already holds to the account, without any prompt.
@@ -129,19 +137,20 @@ public final class SubscriptionService: ObservableObject {
   // MARK: Transactions
 
   private func completePurchase(_ verification: VerificationResult<Transaction>) async -> PurchaseState {
-    if case let .verified(transaction) = verification, transaction.environment == .xcode {
-      await process(verification)
+    switch await process(verification) {
+    case .completedInLocalTesting:
       return .completedInLocalTesting
+    case .notSent:
+      return .awaitingConfirmation
+    case let .synced(result):
+      await entitlements.refresh()
+      return PurchaseState.afterSync(result)
     }
-    guard let result = await process(verification) else { return .awaitingConfirmation }
-    await entitlements.refresh()
-    return PurchaseState.afterSync(result)
   }
 
   /// Sends one transaction to the backend and finishes it only as `FinishPolicy` says.
-  /// Returns nil when the transaction was not sent (not ours, signed out, local testing).
   @discardableResult
-  private func process(_ verification: VerificationResult<Transaction>) async -> SyncResult? {
+  private func process(_ verification: VerificationResult<Transaction>) async -> TransactionOutcome {
     // An unverified transaction is still sent: the backend verifies Apple's signature chain itself
     // and is the only authority; StoreKit's on-device check can fail for reasons the server's
     // does not. Nothing is ever unlocked from the device's opinion alone.
@@ -152,16 +161,16 @@ public final class SubscriptionService: ObservableObject {
     case let .unverified(unverified, _):
       transaction = unverified
     }
-    guard configuration.subscriptionProductIDs.contains(transaction.productID) else { return nil }
+    guard configuration.subscriptionProductIDs.contains(transaction.productID) else { return .notSent }
 
     if transaction.environment == .xcode {
       // Xcode's StoreKit testing signs with a local certificate the backend refuses by design:
       // finish it so Xcode does not redeliver it forever; the unlock needs the sandbox.
       await transaction.finish()
-      return nil
+      return .completedInLocalTesting
     }
     // Signed out: leave it unfinished; sign-in runs retryUnfinished().
-    guard userID() != nil else { return nil }
+    guard userID() != nil else { return .notSent }
 
     let result = await backend.syncTransaction(jwsRepresentation: verification.jwsRepresentation)
     if FinishPolicy.disposition(for: result) == .finish {
@@ -178,7 +187,7 @@ public final class SubscriptionService: ObservableObject {
       break
     }
     await refreshAppleID()
-    return result
+    return .synced(result)
   }
 
   /// What this Apple ID holds right now, from StoreKit's local copy (no network prompt).
@@ -210,7 +219,8 @@ enum StoreKitErrorMapper {
       case .notAvailableInStorefront:
         return .purchase(.productUnavailable)
       case .notEntitled:
-        return .purchase(.notAllowed)
+        // The app lacks the In-App Purchase entitlement: ours to fix, not a Screen Time setting.
+        return .purchase(.notEntitled)
       default:
         return .purchase(.unknown)
       }

@@ -1,8 +1,11 @@
 import Foundation
+import SubscriptionCore
 import SubscriptionKit
 
 #if canImport(UIKit) && canImport(GoogleSignIn)
-  import GoogleSignIn
+  // GoogleSignIn-iOS is Objective-C without concurrency annotations (no NS_SWIFT_UI_ACTOR or
+  // NS_SWIFT_SENDABLE in its 9.x public headers): its classes are not Sendable.
+  @preconcurrency import GoogleSignIn
   import UIKit
 
   /// Google sign-in with GoogleSignIn-iOS 9+, which passes the app's nonce into the ID token so
@@ -11,6 +14,9 @@ import SubscriptionKit
   /// Configuration comes from Info.plist as Google's SDK expects: `GIDClientID` (the iOS OAuth
   /// client) and the reversed client id as a URL scheme; see docs/ios.md.
   public struct GoogleSignInProvider: GoogleIDTokenProviding {
+    /// One Google sign-in at a time: a second tap while Google's sheet is up is refused.
+    @MainActor private static let requests = PendingRequest<GoogleIDToken>()
+
     public init() {}
 
     @MainActor
@@ -18,15 +24,19 @@ import SubscriptionKit
       guard let presenter = Self.topViewController() else {
         throw GoogleSignInProviderError.noPresentingViewController
       }
-      do {
-        let result = try await GIDSignIn.sharedInstance.signIn(
-          withPresenting: presenter, hint: nil, additionalScopes: nil, nonce: hashedNonce)
-        guard let idToken = result.user.idToken?.tokenString else {
-          throw GoogleSignInProviderError.noIDToken
+      let requests = Self.requests
+      return try await requests.run { token in
+        // The completion-handler API, not its async import: that one would return the
+        // non-Sendable GIDSignInResult into this main-actor function. Google calls the handler on
+        // the main queue (GIDSignIn.h); only Strings leave it.
+        GIDSignIn.sharedInstance.signIn(
+          withPresenting: presenter, hint: nil, additionalScopes: nil, nonce: hashedNonce
+        ) { result, error in
+          let outcome = GoogleSignInProvider.token(from: result, error: error)
+          MainActor.assumeIsolated {
+            _ = requests.complete(token, with: outcome)
+          }
         }
-        return GoogleIDToken(idToken: idToken, accessToken: result.user.accessToken.tokenString)
-      } catch let error as GIDSignInError where error.code == .canceled {
-        throw CancellationError()
       }
     }
 
@@ -39,6 +49,20 @@ import SubscriptionKit
     @MainActor
     public static func handle(_ url: URL) -> Bool {
       GIDSignIn.sharedInstance.handle(url)
+    }
+
+    /// The Sendable part of Google's answer.
+    static func token(from result: GIDSignInResult?, error: Error?) -> Result<GoogleIDToken, Error> {
+      if let error {
+        if let google = error as? GIDSignInError, google.code == .canceled {
+          return .failure(CancellationError())
+        }
+        return .failure(error)
+      }
+      guard let user = result?.user, let idToken = user.idToken?.tokenString else {
+        return .failure(GoogleSignInProviderError.noIDToken)
+      }
+      return .success(GoogleIDToken(idToken: idToken, accessToken: user.accessToken.tokenString))
     }
 
     @MainActor

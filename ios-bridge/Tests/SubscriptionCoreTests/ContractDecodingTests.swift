@@ -96,6 +96,9 @@ final class ContractDecodingTests: XCTestCase {
     let price = try Fixture.load("subscribe.get-200").decode(WebPrice.self)
     XCTAssertEqual(price.amount, 999)
     XCTAssertEqual(price.interval, "month")
+    XCTAssertEqual(price.intervalCount, 1)
+    XCTAssertNil(price.trialPeriodDays)
+    XCTAssertEqual(price.formatted, "$9.99")
     let started = try Fixture.load("subscribe.post-200").decode(WebSubscriptionStarted.self)
     XCTAssertEqual(started.amount, price.amount)
     XCTAssertEqual(try Fixture.load("portal.post-200").decode(WebPortalSession.self).url.scheme, "https")
@@ -103,28 +106,59 @@ final class ContractDecodingTests: XCTestCase {
     XCTAssertEqual(missing.error.code, .noBillingAccount)
   }
 
-  /// Every fixture decodes with some model: a fixture nobody decodes is a contract nobody checks.
+  /// Every fixture decodes with its model, chosen by the fixture's name: a fixture nobody decodes is
+  /// a contract nobody checks. A new endpoint's 2xx fixtures fail here until their prefix is added
+  /// (supabase/tests/ios-contract/swift-regressions.test.ts checks this table against the fixtures
+  /// without a Swift compiler too). Error answers all decode as `BackendErrorEnvelope`.
   func testEveryFixtureDecodes() throws {
+    let decoders: KeyValuePairs<String, (Data) throws -> Any> = [
+      "rest-subscriptions.": { try JSONDecoder().decode([SubscriptionRow].self, from: $0) },
+      "rest-practice-questions.": { try JSONDecoder().decode([PracticeQuestion].self, from: $0) },
+      "app-store-sync.": { try JSONDecoder().decode(AppStoreSyncResponse.self, from: $0) },
+      "subscribe.get": { try JSONDecoder().decode(WebPrice.self, from: $0) },
+      "subscribe.post": { try JSONDecoder().decode(WebSubscriptionStarted.self, from: $0) },
+      "portal.": { try JSONDecoder().decode(WebPortalSession.self, from: $0) },
+      "delete-account.": { try JSONDecoder().decode(AccountDeletionResponse.self, from: $0) },
+      "web-checkout-link.get": { try JSONDecoder().decode(WebCheckoutStorefronts.self, from: $0) },
+      "web-checkout-link.post": { try JSONDecoder().decode(WebCheckoutLink.self, from: $0) },
+    ]
     let names = try Fixture.allNames()
     XCTAssertGreaterThanOrEqual(names.count, 14)
     for name in names {
       let fixture = try Fixture.load(name)
-      switch (name.hasPrefix("rest-subscriptions"), fixture.status) {
-      case (true, _):
-        XCTAssertNoThrow(try fixture.decode([SubscriptionRow].self), name)
-      case (false, 200..<300):
-        let decoders: [(Data) throws -> Any] = [
-          { try JSONDecoder().decode(AppStoreSyncResponse.self, from: $0) },
-          { try JSONDecoder().decode(WebPrice.self, from: $0) },
-          { try JSONDecoder().decode(WebSubscriptionStarted.self, from: $0) },
-          { try JSONDecoder().decode(WebPortalSession.self, from: $0) },
-        ]
-        XCTAssertTrue(decoders.contains { (try? $0(fixture.body)) != nil }, "\(name) decodes with no model")
-      default:
+      guard fixture.status < 300 else {
         let envelope = try fixture.decode(BackendErrorEnvelope.self)
         XCTAssertNotEqual(envelope.error.code, .unrecognized, name)
+        continue
+      }
+      let models = decoders.filter { name.hasPrefix($0.key) }
+      XCTAssertEqual(models.count, 1, "\(name): \(models.count) models decode it; give its prefix one entry in `decoders`")
+      for model in models {
+        XCTAssertNoThrow(try model.value(fixture.body), "\(name) does not decode with the model for \(model.key)")
       }
     }
+  }
+
+  func testPracticeQuestionsAsTheDatabaseGatesThem() throws {
+    let all = try Fixture.load("rest-practice-questions.subscriber").decode([PracticeQuestion].self)
+    XCTAssertEqual(all.map(\.isPremium), [false, true])
+    XCTAssertEqual(all.map(\.position), [1, 2])
+    let premium = try XCTUnwrap(all.last)
+    XCTAssertEqual(premium.examCode, "security-plus")
+    XCTAssertEqual(premium.choices.count, 4)
+    XCTAssertEqual(premium.correctChoice, premium.choices[premium.answer])
+    XCTAssertFalse(premium.explanation.isEmpty)
+    // Not subscribed: the same request, and the database returned the free question only.
+    let free = try Fixture.load("rest-practice-questions.not-subscribed").decode([PracticeQuestion].self)
+    XCTAssertEqual(free, all.filter { !$0.isPremium })
+    // A short page is the last one; a full one continues after its last position.
+    XCTAssertNil(PracticeQuestionPage.nextAfter(all))
+    let full = (1...PracticeQuestionPage.size).map {
+      PracticeQuestion(
+        id: Int64($0), examCode: "security-plus", position: $0 * 10, question: "q", choices: ["a", "b"], answer: 0,
+        explanation: "e", isPremium: false)
+    }
+    XCTAssertEqual(PracticeQuestionPage.nextAfter(full), PracticeQuestionPage.size * 10)
   }
 
   func testUnknownEnumValuesDoNotBreakDecoding() throws {

@@ -54,7 +54,7 @@ final class ErrorMappingTests: XCTestCase {
       .auth(code: "something_new", message: ""),
     ]
     errors += BackendErrorCode.allCases.map { .backend(status: 400, code: $0, message: "") }
-    errors += [PurchaseFailure.notAllowed, .productUnavailable, .storeUnavailable, .failedVerification, .unknown].map { .purchase($0) }
+    errors += PurchaseFailure.allCases.map { .purchase($0) }
     for error in errors {
       let message = UserFacingError.message(for: error)
       XCTAssertFalse(message?.title.isEmpty ?? true, "\(error)")
