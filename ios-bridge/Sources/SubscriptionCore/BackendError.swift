@@ -20,8 +20,22 @@ public enum BackendErrorCode: String, LenientStringEnum, Sendable, CaseIterable 
   case accountNotFound = "account_not_found"
   case appleUnavailable = "apple_unavailable"
   case alreadySubscribed = "already_subscribed"
+  /// `POST subscribe` (web only): the price changed since the page showed it; nothing was charged.
+  case priceChanged = "price_changed"
   case noBillingAccount = "no_billing_account"
   case invalidReturnURL = "invalid_return_url"
+  /// `web-checkout-link`: the App Store storefront is not on the server's allow-list (see WebCheckout).
+  case storefrontNotEligible = "storefront_not_eligible"
+  /// `web-checkout-link`: the account has no email address, so the web cannot sign it in by link.
+  case noEmailAddress = "no_email_address"
+  /// `web-checkout-link`: too many links asked for recently (the answer has a Retry-After header).
+  case tooManyLinks = "too_many_links"
+  /// `web-checkout-exchange` (web only): the link was used already, or is older than five minutes.
+  case linkExpired = "link_expired"
+  /// `web-checkout-exchange` (web only): another account is signed in in that browser.
+  case signedInAsAnotherAccount = "signed_in_as_another_account"
+  /// Supabase Auth could not be reached; retry.
+  case authUnavailable = "auth_unavailable"
   case stripeUnavailable = "stripe_unavailable"
   case databaseUnavailable = "database_unavailable"
   case configError = "config_error"
