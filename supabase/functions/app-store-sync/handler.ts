@@ -7,6 +7,7 @@ import { authenticate } from '../_shared/auth.ts';
 import { applySubscriptionUpdate } from '../_shared/billing-db.ts';
 import { appleConfig } from '../_shared/config.ts';
 import { db } from '../_shared/db.ts';
+import type { Tables } from '../_shared/database.types.ts';
 import { ApiError, json, readJsonObject, respond } from '../_shared/http.ts';
 import { verifyTransaction } from '../_shared/app-store-verify.ts';
 import { accountTokenOf, mayTransferToCaller, subscriptionUpdateFromAppStore } from '../_shared/app-store-mapping.ts';
@@ -33,7 +34,7 @@ export function handleAppStoreSync(req: Request): Promise<Response> {
     }
 
     const claim = await db().begin(async (tx) => {
-      const [existing] = await tx<{ user_id: string | null; will_renew: boolean }[]>`
+      const [existing] = await tx<Pick<Tables<{ schema: 'billing' }, 'store_subscriptions'>, 'user_id' | 'will_renew'>[]>`
         select user_id, will_renew from billing.store_subscriptions
         where store = 'app_store' and store_subscription_id = ${originalTransactionId}
         for update`;
@@ -68,7 +69,8 @@ export function handleAppStoreSync(req: Request): Promise<Response> {
         'This App Store subscription belongs to another account. Sign in with the account that bought it to use it.',
         { originalTransactionId });
     }
-    const [row] = await db()`select * from public.subscriptions where user_id = ${user.id}`;
+    // Typed from the generated schema (database.types.ts): the row both apps read.
+    const [row] = await db()<Tables<'subscriptions'>[]>`select * from public.subscriptions where user_id = ${user.id}`;
     return json(200, { outcome: claim.outcome, environment, originalTransactionId, subscription: row ?? null });
   });
 }

@@ -1,16 +1,16 @@
+// Where OAuth sign-ins, identity linking and email links land. The auth client exchanges a PKCE
+// `code` itself as it starts; this page waits for the session, handles the token-hash form of email
+// links, and explains errors.
 import { useEffect, useState } from 'react';
-import type { EmailOtpType } from '@supabase/supabase-js';
+import type { EmailOtpType } from '@supabase/auth-js';
 import { useApp } from '../app-context.tsx';
 import { friendlyAuthError } from '../domain/auth-errors.ts';
 import { safeNext } from '../domain/redirects.ts';
 import { Link, useRouter } from '../lib/router.tsx';
-import { Alert, Page, Spinner } from '../ui/components.tsx';
+import { Notice } from '../ui/Notice.tsx';
+import { Spinner } from '../ui/Spinner.tsx';
+import { AuthPage } from './AuthPage.tsx';
 
-/**
- * Where OAuth sign-ins, identity linking and email confirmation links land. The browser client
- * exchanges a PKCE `code` itself as it starts; this page waits for the session, handles the
- * token-hash form of email links, and explains errors.
- */
 export default function AuthCallbackPage() {
   const { supabase } = useApp();
   const { location, navigate } = useRouter();
@@ -36,16 +36,13 @@ export default function AuthCallbackPage() {
     })();
   }, [supabase, location, navigate]);
 
-  return (
-    <Page title="Signing you in">
-      {error ? (
-        <>
-          <Alert>{error}</Alert>
-          <p><Link to="/sign-in">Back to sign in</Link></p>
-        </>
-      ) : (
-        <Spinner label="Signing you in…" />
-      )}
-    </Page>
+  return error ? (
+    <AuthPage title="We could not sign you in" footer={<Link to="/sign-in" className="auth-footer__link">Back to sign in</Link>}>
+      <Notice tone="error">{error}</Notice>
+    </AuthPage>
+  ) : (
+    <AuthPage title="Signing you in">
+      <Spinner label="One moment…" />
+    </AuthPage>
   );
 }

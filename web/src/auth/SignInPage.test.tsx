@@ -18,13 +18,19 @@ test('a wrong password gets a message people can act on', async () => {
   expect((await screen.findByRole('alert')).textContent).toMatch(/do not match/);
 });
 
-test('an unconfirmed email offers a new confirmation link', async () => {
+test('an unconfirmed email is confirmed right here, with a code', async () => {
   const supabase = fakeSupabase({ signInError: { code: 'email_not_confirmed', message: 'Email not confirmed', status: 400 } });
   renderPage(<SignInPage />, { path: '/sign-in', supabase });
   submit('ada@example.test', 'password1');
-  fireEvent.click(await screen.findByRole('button', { name: 'Send a new link' }));
-  expect((await screen.findByRole('status')).textContent).toMatch(/new confirmation link/);
+  fireEvent.click(await screen.findByRole('button', { name: 'Email me a code' }));
+  await screen.findByRole('heading', { name: 'Check your email' });
+  expect(screen.getByLabelText('Confirmation code')).toBeTruthy();
   expect(supabase.calls).toContain('resend');
+});
+
+test('the reason for the redirect is shown', async () => {
+  renderPage(<SignInPage />, { path: '/sign-in?next=%2Fpremium&reason=premium' });
+  expect((await screen.findByRole('status')).textContent).toBe('Sign in to open Premium.');
 });
 
 test('success goes back where the person came from', async () => {

@@ -1,6 +1,6 @@
 // Calls to our edge functions with the signed-in user's access token. Errors carry the stable
 // codes the functions return ({ error: { code, message } }).
-import type { SupabaseClient } from '@supabase/supabase-js';
+import type { SupabaseClient } from './supabase.ts';
 import type { WebConfig } from '../config.ts';
 
 export class FunctionError extends Error {
