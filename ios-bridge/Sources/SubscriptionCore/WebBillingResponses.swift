@@ -5,19 +5,29 @@ import Foundation
 // every function the backend exposes to signed-in clients, and so an app screen that explains web
 // billing reads the same field names as the web app.
 
-/// `GET /functions/v1/subscribe`: the web price.
+/// `GET /functions/v1/subscribe`: the web price, resolved from the same Stripe lookup key that
+/// `POST subscribe` charges.
 public struct WebPrice: Codable, Equatable, Sendable {
   /// Minor units (cents).
   public let amount: Int
   public let currency: String
   public let interval: String
+  /// Billed every `intervalCount` `interval`s (1 for monthly).
+  public let intervalCount: Int
+  /// Free days before the first charge, when the price has a trial.
+  public let trialPeriodDays: Int?
   public let productName: String
+  /// The amount formatted by the backend, e.g. "$9.99".
+  public let formatted: String
 
   enum CodingKeys: String, CodingKey {
     case amount
     case currency
     case interval
+    case intervalCount
+    case trialPeriodDays
     case productName
+    case formatted
   }
 }
 

@@ -1,4 +1,4 @@
-// POST /functions/v1/portal — Stripe customer portal session for the signed-in user.
+// GET|POST /functions/v1/portal — billing summary; Stripe customer portal session for the signed-in user.
 import { handlePortal } from './handler.ts';
 
 Deno.serve(handlePortal);

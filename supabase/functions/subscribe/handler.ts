@@ -1,8 +1,12 @@
 // Subscribe on the web.
-//   GET  → the price the page shows (public).
+//   GET  → the price every page shows (public, cacheable for PRICE_CACHE_SECONDS): the same
+//          lookup key POST charges, resolved in _shared/stripe-price.ts.
 //   POST → (signed-in) creates or reuses the user's incomplete Stripe subscription and returns the
 //          client secret the Payment Element confirms. Built for the deferred-intent flow: the page
 //          renders wallets and the card form first and calls this only when the person pays.
+//          Body `{ amount, currency }` (optionally `interval`, `intervalCount`): the price the page
+//          showed. When Stripe would charge anything else → 409 `price_changed` with the new price,
+//          before anything is created.
 // Refuses with 409 when the user is already entitled, through either store.
 import type Stripe from 'stripe';
 import type { Sql, TransactionSql } from 'postgres';
@@ -11,7 +15,7 @@ import { applySubscriptionUpdate } from '../_shared/billing-db.ts';
 import { stripeConfig } from '../_shared/config.ts';
 import { db } from '../_shared/db.ts';
 import { ApiError, json, readJsonObject, respondWithCors } from '../_shared/http.ts';
-import { currentPrice, type Price } from '../_shared/stripe-price.ts';
+import { chargesWhatWasShown, currentPrice, PRICE_CACHE_SECONDS, priceChanged, publicPrice, shownPriceFrom, type Price, type ShownPrice } from '../_shared/stripe-price.ts';
 import { isIdempotencyKeyInUse, isMissingStripeCustomer, stripe, withIdempotencyKey } from '../_shared/stripe-client.ts';
 import { subscriptionUpdateFromStripe } from '../_shared/stripe-mapping.ts';
 
@@ -32,24 +36,27 @@ export interface SubscribeResponse {
 
 export function handleSubscribe(req: Request): Promise<Response> {
   return respondWithCors(req, 'GET, POST, OPTIONS', async (headers) => {
-    if (req.method === 'GET') return json(200, publicPrice(await currentPrice()), headers);
+    if (req.method === 'GET') {
+      const response = json(200, publicPrice(await currentPrice()), headers);
+      // The same for everyone and read on every page: browsers and CDNs may reuse it briefly.
+      response.headers.set('cache-control', `public, max-age=${PRICE_CACHE_SECONDS}`);
+      return response;
+    }
     if (req.method !== 'POST') throw new ApiError(405, 'method_not_allowed', 'Use GET or POST');
 
     const user = await authenticate(req);
-    await readJsonObject(req, MAX_BODY_BYTES); // no fields: the server decides the price
-    const result = await subscribe(user);
+    const shown = shownPriceFrom(await readJsonObject(req, MAX_BODY_BYTES));
+    const result = await subscribe(user, shown);
     return json(200, result, headers);
   });
 }
 
-function publicPrice(price: Price) {
-  return { amount: price.amount, currency: price.currency, interval: price.interval, productName: price.productName };
-}
-
-async function subscribe(user: AuthenticatedUser): Promise<SubscribeResponse> {
+async function subscribe(user: AuthenticatedUser, shown: ShownPrice | undefined): Promise<SubscribeResponse> {
   // Refuse before touching Stripe; checked again under the lock below.
   await refuseIfEntitled(db(), user.id);
-  const price = await currentPrice();
+  // Read afresh: what Stripe charges now, not what a cache held when the page loaded.
+  const price = await currentPrice({ fresh: true });
+  if (shown && !chargesWhatWasShown(shown, price)) throw priceChanged(price);
   // Committed on its own: the mapping outlives a failed attempt (racing requests get the same
   // customer from Stripe through the idempotency key, and linking it is idempotent).
   const customerId = await customerFor(db(), user);
@@ -88,6 +95,8 @@ async function subscribeCustomer(user: AuthenticatedUser, customerId: string, pr
       stripe().subscriptions.create({
         customer: customerId,
         items: [{ price: price.id }],
+        // The trial GET subscribe announced (Stripe applies a price's own trial only when asked).
+        ...(price.trialPeriodDays ? { trial_period_days: price.trialPeriodDays } : {}),
         payment_behavior: 'default_incomplete',
         payment_settings: { save_default_payment_method: 'on_subscription' },
         expand: ['latest_invoice.confirmation_secret', 'pending_setup_intent'],

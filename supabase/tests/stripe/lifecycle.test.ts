@@ -28,7 +28,7 @@ describe('web billing lifecycle', () => {
   test('GET subscribe tells the page the price, from Stripe', async () => {
     const res = await s.call('subscribe', { method: 'GET', origin: WEB_ORIGIN });
     assert.equal(res.status, 200);
-    assert.deepEqual(res.body, { amount: 999, currency: 'usd', interval: 'month', productName: 'Premium' });
+    assert.deepEqual(res.body, { amount: 999, currency: 'usd', interval: 'month', intervalCount: 1, trialPeriodDays: null, productName: 'Premium', formatted: '$9.99' });
   });
 
   test('subscribe → card succeeds → invoice.paid → active', async () => {

@@ -85,13 +85,23 @@ describe('subscribe and portal', () => {
       assert.equal(await subscriptionRowOf(s.db, user.id), undefined, 'nothing written');
     });
 
-    test('a client-sent price or amount is ignored: the server charges the configured price', async () => {
+    test('a client-sent price id is ignored: the server charges the lookup key’s price', async () => {
       const user = await s.signedUser();
-      const res = await s.call('subscribe', { token: user.token, origin: WEB_ORIGIN, body: { price: 'price_cheap', amount: 1 } });
-      assert.equal(res.status, 200);
+      const res = await s.call('subscribe', { token: user.token, origin: WEB_ORIGIN, body: { price: 'price_cheap', amount: 999, currency: 'usd' } });
+      assert.equal(res.status, 200, JSON.stringify(res.body));
       assert.equal(res.body.amount, 999);
       const sub = s.stripe.subscriptions.get(res.body.subscriptionId)!;
       assert.equal(sub.items.data[0].price.unit_amount, 999);
+      assert.equal(sub.items.data[0].price.lookup_key, 'premium_monthly');
+    });
+
+    test('a client-sent lower amount is never charged: 409 price_changed, nothing created', async () => {
+      const user = await s.signedUser();
+      const subscriptionsBefore = s.stripe.subscriptions.size;
+      const res = await s.call('subscribe', { token: user.token, origin: WEB_ORIGIN, body: { amount: 1, currency: 'usd' } });
+      assert.deepEqual([res.status, res.body.error.code, res.body.error.price?.amount], [409, 'price_changed', 999], JSON.stringify(res.body));
+      assert.equal(s.stripe.subscriptions.size, subscriptionsBefore);
+      assert.equal(await subscriptionRowOf(s.db, user.id), undefined);
     });
 
     test('methods other than GET/POST/OPTIONS: 405', async () => {
@@ -236,6 +246,134 @@ describe('subscribe and portal', () => {
         const res = await s.call('portal', { token: user.token, origin: WEB_ORIGIN, body: { returnUrl } });
         assert.deepEqual([res.status, res.body.error.code], [400, 'invalid_return_url'], String(returnUrl));
       }
+    });
+  });
+
+  describe('the price from one place: GET shows what POST charges', () => {
+    // Its own stack: these tests change the price in Stripe.
+    let p: StripeStack;
+    before(async () => {
+      p = await startStripeStack({ functions: ['subscribe', 'portal'] });
+    });
+    after(async () => p?.stop());
+
+    const getPrice = () => p.call('subscribe', { method: 'GET', origin: WEB_ORIGIN });
+    const subscribeShowing = (token: string, shown: Record<string, unknown>) => p.call('subscribe', { token, origin: WEB_ORIGIN, body: shown });
+    const changePrice = (unitAmount: number, recurring: Record<string, string> = { interval: 'month' }) => {
+      const product = [...p.stripe.products.values()][0];
+      return p.stripe.createPrice({ product: product.id, unit_amount: String(unitAmount), currency: 'usd', recurring, lookup_key: 'premium_monthly', transfer_lookup_key: 'true' });
+    };
+
+    test('GET: the lookup key’s price, formatted, public and briefly cacheable', async () => {
+      const res = await getPrice();
+      assert.equal(res.status, 200);
+      assert.deepEqual(res.body, { amount: 999, currency: 'usd', interval: 'month', intervalCount: 1, trialPeriodDays: null, productName: 'Premium', formatted: '$9.99' });
+      assert.equal(res.headers.get('cache-control'), 'public, max-age=60');
+      assert.equal(res.headers.get('access-control-allow-origin'), WEB_ORIGIN);
+    });
+
+    test('POST with the price GET showed charges exactly that price', async () => {
+      const user = await p.signedUser();
+      const shown = (await getPrice()).body;
+      const res = await subscribeShowing(user.token, { amount: shown.amount, currency: shown.currency, interval: shown.interval, intervalCount: shown.intervalCount });
+      assert.equal(res.status, 200, JSON.stringify(res.body));
+      const item = p.stripe.subscriptions.get(res.body.subscriptionId)!.items.data[0];
+      assert.deepEqual([item.price.unit_amount, item.price.currency, item.price.recurring.interval, item.price.lookup_key], [shown.amount, shown.currency, shown.interval, 'premium_monthly']);
+      const invoice = p.stripe.invoices.get(p.stripe.subscriptions.get(res.body.subscriptionId)!.latest_invoice)!;
+      assert.equal(invoice.amount_due, shown.amount, 'the first invoice charges what the page showed');
+    });
+
+    test('the price changes between GET and POST: 409 price_changed with the new price, nothing created; the new price then goes through', async () => {
+      const user = await p.signedUser();
+      const shown = (await getPrice()).body; // the page loads: $9.99
+      changePrice(1299); // an operator raises the price in Stripe
+      const before = { customers: p.stripe.customers.size, subscriptions: p.stripe.subscriptions.size, posts: p.stripe.requests.filter((r) => r.method === 'POST').length };
+
+      const refused = await subscribeShowing(user.token, { amount: shown.amount, currency: shown.currency });
+      assert.equal(refused.status, 409, JSON.stringify(refused.body));
+      assert.equal(refused.body.error.code, 'price_changed');
+      assert.deepEqual(refused.body.error.price, { amount: 1299, currency: 'usd', interval: 'month', intervalCount: 1, trialPeriodDays: null, productName: 'Premium', formatted: '$12.99' });
+      assert.match(refused.body.error.message, /\$12\.99\/month/);
+      assert.deepEqual(
+        { customers: p.stripe.customers.size, subscriptions: p.stripe.subscriptions.size, posts: p.stripe.requests.filter((r) => r.method === 'POST').length },
+        before, 'nothing created in Stripe');
+      assert.equal(await subscriptionRowOf(p.db, user.id), undefined, 'nothing written');
+      const [link] = await p.db.owner`select count(*)::int as n from billing.stripe_customers where user_id = ${user.id}`;
+      assert.equal(link.n, 0);
+
+      // The refusal refreshed the price: GET now states it, and POST with it charges it.
+      assert.equal((await getPrice()).body.amount, 1299);
+      const accepted = await subscribeShowing(user.token, { amount: 1299, currency: 'usd' });
+      assert.equal(accepted.status, 200, JSON.stringify(accepted.body));
+      assert.equal(p.stripe.subscriptions.get(accepted.body.subscriptionId)!.items.data[0].price.unit_amount, 1299);
+    });
+
+    test('another interval at the same amount is a different price: refused', async () => {
+      const user = await p.signedUser();
+      changePrice(1299, { interval: 'year' });
+      const res = await subscribeShowing(user.token, { amount: 1299, currency: 'usd', interval: 'month' });
+      assert.deepEqual([res.status, res.body.error.code, res.body.error.price.interval], [409, 'price_changed', 'year']);
+      changePrice(999);
+    });
+
+    test('a price with a free trial: GET states it and POST asks Stripe for that trial', async () => {
+      changePrice(999, { interval: 'month', trial_period_days: '7' });
+      try {
+        const user = await p.signedUser();
+        await subscribeShowing(user.token, { amount: 999, currency: 'usd' }); // refreshes the cached price
+        const shown = (await getPrice()).body;
+        assert.equal(shown.trialPeriodDays, 7);
+        const [create] = p.stripe.requestsTo('POST', '/v1/subscriptions').slice(-1);
+        assert.equal(create.params.trial_period_days, '7');
+      } finally {
+        changePrice(999);
+      }
+    });
+
+    test('a malformed shown price is a 400 with nothing written and nothing sent to Stripe', async () => {
+      const user = await p.signedUser();
+      const posts = p.stripe.requests.filter((r) => r.method === 'POST').length;
+      const bodies = [
+        { amount: '9.99', currency: 'usd' }, { amount: 9.99, currency: 'usd' }, { amount: -1, currency: 'usd' },
+        { amount: 999 }, { currency: 'usd' }, { amount: 999, currency: 'dollars' }, { amount: 999, currency: 'usd', interval: 'fortnight' },
+        { amount: 999, currency: 'usd', intervalCount: 0 },
+      ];
+      for (const body of bodies) {
+        const res = await subscribeShowing(user.token, body);
+        assert.deepEqual([res.status, res.body.error.code], [400, 'invalid_request'], JSON.stringify(body));
+      }
+      assert.equal(p.stripe.requests.filter((r) => r.method === 'POST').length, posts);
+      assert.equal(await subscriptionRowOf(p.db, user.id), undefined);
+    });
+
+    test('GET portal: the billing summary the account page shows, read from Stripe on the server', async () => {
+      const user = await p.signedUser();
+      const none = await p.call('portal', { method: 'GET', token: user.token, origin: WEB_ORIGIN });
+      assert.deepEqual([none.status, none.body.error.code], [404, 'no_billing_account']);
+
+      const started = await subscribeShowing(user.token, { amount: 999, currency: 'usd' });
+      p.stripe.payFirstInvoice(started.body.subscriptionId, 'succeeded');
+      const res = await p.call('portal', { method: 'GET', token: user.token, origin: WEB_ORIGIN });
+      assert.equal(res.status, 200, JSON.stringify(res.body));
+      const sub = p.stripe.subscriptions.get(started.body.subscriptionId)!;
+      const pm = p.stripe.paymentMethods.get(sub.default_payment_method)!;
+      assert.deepEqual(res.body, {
+        email: user.email,
+        paymentMethod: { type: 'card', brand: 'visa', last4: '4242', expMonth: pm.card.exp_month, expYear: pm.card.exp_year, wallet: null },
+        subscription: {
+          status: 'active', amount: 999, currency: 'usd', interval: 'month', intervalCount: 1, formatted: '$9.99',
+          currentPeriodEnd: new Date(sub.items.data[0].current_period_end * 1000).toISOString(), cancelAtPeriodEnd: false, trialEnd: null,
+        },
+        latestInvoice: {
+          status: 'paid', amountPaid: 999, amountDue: 999, currency: 'usd', formattedPaid: '$9.99',
+          paidAt: new Date(p.stripe.invoices.get(sub.latest_invoice)!.status_transitions.paid_at * 1000).toISOString(),
+          url: p.stripe.invoices.get(sub.latest_invoice)!.hosted_invoice_url,
+        },
+      });
+      // Someone else sees their own (none), never this one.
+      const other = await p.signedUser();
+      assert.equal((await p.call('portal', { method: 'GET', token: other.token, origin: WEB_ORIGIN })).status, 404);
+      assert.equal((await p.call('portal', { method: 'GET', origin: WEB_ORIGIN })).status, 401);
     });
   });
 

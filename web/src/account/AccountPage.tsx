@@ -3,35 +3,42 @@ import { useApp } from '../app-context.tsx';
 import { callFunction, FunctionError } from '../lib/functions.ts';
 import { useRouter } from '../lib/router.tsx';
 import { useSubscription } from '../subscription/useSubscription.ts';
-import { Alert, Field, Page, Spinner } from '../ui/components.tsx';
+import { usePrice } from '../subscribe/usePrice.ts';
+import { Button } from '../ui/Button.tsx';
+import { Card } from '../ui/Card.tsx';
+import { Field } from '../ui/Field.tsx';
+import { Notice } from '../ui/Notice.tsx';
+import { Page } from '../ui/Page.tsx';
+import { LoadingStatus, Skeleton, SkeletonText } from '../ui/Skeleton.tsx';
 import { RequireSignIn } from '../premium/gates.tsx';
 import { SignInMethods } from './SignInMethods.tsx';
 import { SubscriptionCard } from './SubscriptionCard.tsx';
+import { useBillingSummary } from './useBillingSummary.ts';
+import './account.css';
 
 function Profile() {
   const { supabase, user } = useApp();
   const [name, setName] = useState('');
-  const [state, setState] = useState<{ saved?: boolean; error?: string }>({});
+  const [state, setState] = useState<{ saved?: boolean; error?: string; busy?: boolean }>({});
   useEffect(() => {
     supabase.from('profiles').select('display_name').maybeSingle<{ display_name: string | null }>()
       .then(({ data }) => setName(data?.display_name ?? ''));
   }, [supabase]);
   const save = async (event: FormEvent) => {
     event.preventDefault();
+    setState({ busy: true });
     const { error } = await supabase.from('profiles').update({ display_name: name.trim() || null }).eq('id', user!.id);
     setState(error ? { error: 'We could not save your name. Please try again.' } : { saved: true });
   };
   return (
-    <section className="card" aria-labelledby="profile-heading">
-      <h2 id="profile-heading">Profile</h2>
-      <p className="muted">{user?.email}</p>
+    <Card title="Profile" description={user?.email}>
       <form onSubmit={save} className="inline-form">
         <Field label="Display name" name="display_name" autoComplete="name" value={name} onChange={(v) => { setName(v); setState({}); }} />
-        <button type="submit" className="button">Save</button>
+        <Button type="submit" variant="secondary" busy={state.busy}>Save</Button>
       </form>
-      {state.saved && <Alert tone="good">Saved.</Alert>}
-      {state.error && <Alert>{state.error}</Alert>}
-    </section>
+      {state.saved && <Notice tone="success" className="notice--after">Saved.</Notice>}
+      {state.error && <Notice tone="error" className="notice--after">{state.error}</Notice>}
+    </Card>
   );
 }
 
@@ -40,9 +47,9 @@ interface DeleteResult {
   appStore: { mustCancelInAppStore: boolean; message?: string; manageUrl?: string };
 }
 
-/** Deleting the account, with a clear confirmation; the goodbye page says what remains in the App Store. */
-function DeleteAccount() {
-  const { config, supabase } = useApp();
+/** Signing out, and deleting the account with a clear confirmation; the goodbye page says what remains in the App Store. */
+function SessionAndDeletion() {
+  const { config, supabase, user } = useApp();
   const { navigate } = useRouter();
   const [state, setState] = useState<{ busy?: boolean; error?: string }>({});
   const remove = async () => {
@@ -57,27 +64,43 @@ function DeleteAccount() {
     }
   };
   return (
-    <section className="card" aria-labelledby="delete-heading">
-      <h2 id="delete-heading">Delete account</h2>
-      <p className="muted">Removes your account and data on the web and on your iPhone.</p>
-      <button type="button" className="button" onClick={remove} disabled={state.busy}>{state.busy ? 'Deleting…' : 'Delete my account'}</button>
-      {state.error && <Alert>{state.error}</Alert>}
-    </section>
+    <>
+      <Card title="Sign out" description={`You are signed in as ${user?.email}.`}
+        actions={<Button variant="secondary" onClick={async () => { await supabase.auth.signOut(); navigate('/', true); }}>Sign out</Button>} />
+      <Card title="Delete account" description="Removes your account and its data on the web and on your iPhone."
+        actions={<Button variant="danger" onClick={remove} busy={state.busy} busyLabel="Deleting…">Delete my account</Button>}>
+        {state.error && <Notice tone="error">{state.error}</Notice>}
+      </Card>
+    </>
+  );
+}
+
+function SubscriptionSkeleton() {
+  return (
+    <div className="card" aria-busy="true">
+      <LoadingStatus label="Loading your subscription…" />
+      <Skeleton width="40%" height={22} />
+      <div className="skeleton-gap"><SkeletonText lines={3} /></div>
+    </div>
   );
 }
 
 function Account() {
-  const { supabase } = useApp();
-  const { location, navigate } = useRouter();
+  const { location } = useRouter();
   const subscription = useSubscription();
+  const price = usePrice();
+  const row = subscription.row;
+  // Web billing facts (amount, next charge, card) for anyone with a web subscription, from Stripe via the portal function.
+  const billing = useBillingSummary(Boolean(row && (row.store === 'stripe' || row.active_in_both_stores)));
   return (
-    <Page title="Your account">
-      {location.search.get('password') === 'updated' && <Alert tone="good">Your password was changed.</Alert>}
-      {subscription.loading ? <Spinner label="Loading your subscription…" /> : subscription.error ? <Alert>{subscription.error}</Alert> : <SubscriptionCard row={subscription.row} />}
+    <Page title="Account">
+      {location.search.get('password') === 'updated' && <Notice tone="success">Your password was changed.</Notice>}
+      {subscription.loading ? <SubscriptionSkeleton />
+        : subscription.error ? <Notice tone="error" title="We could not load your subscription">Please reload the page.</Notice>
+        : <SubscriptionCard row={row} billing={billing} price={price.price} />}
       <Profile />
       <SignInMethods />
-      <button type="button" className="button" onClick={async () => { await supabase.auth.signOut(); navigate('/', true); }}>Sign out</button>
-      <DeleteAccount />
+      <SessionAndDeletion />
     </Page>
   );
 }

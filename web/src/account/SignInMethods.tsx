@@ -1,9 +1,12 @@
 import { useState, type FormEvent } from 'react';
-import type { UserIdentity } from '@supabase/supabase-js';
+import type { UserIdentity } from '@supabase/auth-js';
 import { useApp } from '../app-context.tsx';
 import { friendlyAuthError } from '../domain/auth-errors.ts';
-import { Alert, Field } from '../ui/components.tsx';
-import { callbackUrl } from '../auth/OAuthButtons.tsx';
+import { AppleLogo, callbackUrl, GoogleLogo } from '../auth/OAuthButtons.tsx';
+import { Button } from '../ui/Button.tsx';
+import { Card } from '../ui/Card.tsx';
+import { Field } from '../ui/Field.tsx';
+import { Notice } from '../ui/Notice.tsx';
 
 const LABELS: Record<string, string> = { email: 'Email and password', google: 'Google', apple: 'Apple' };
 
@@ -41,8 +44,7 @@ export function SignInMethods() {
   };
 
   return (
-    <section className="card" aria-labelledby="methods-heading">
-      <h2 id="methods-heading">Ways to sign in</h2>
+    <Card title="Ways to sign in" description="Use any of these to sign in, on the web and on your iPhone.">
       <ul className="identities">
         {identities.map((identity) => (
           <li key={identity.identity_id}>
@@ -51,25 +53,27 @@ export function SignInMethods() {
               {identity.identity_data?.email ? <span className="muted"> · {String(identity.identity_data.email)}</span> : null}
             </span>
             {identities.length > 1 && (
-              <button type="button" className="linklike" onClick={() => unlink(identity)} aria-label={`Remove ${LABELS[identity.provider] ?? identity.provider}`}>
+              <Button variant="link" onClick={() => unlink(identity)} aria-label={`Remove ${LABELS[identity.provider] ?? identity.provider}`}>
                 Remove
-              </button>
+              </Button>
             )}
           </li>
         ))}
       </ul>
-      <div className="row">
-        {!has('apple') && <button type="button" className="button button--apple" onClick={() => link('apple')}>Link Apple</button>}
-        {!has('google') && <button type="button" className="button button--google" onClick={() => link('google')}>Link Google</button>}
-      </div>
+      {(!has('apple') || !has('google')) && (
+        <div className="link-methods">
+          {!has('apple') && <Button variant="secondary" className="link-method" onClick={() => link('apple')}><AppleLogo />Link Apple</Button>}
+          {!has('google') && <Button variant="secondary" className="link-method" onClick={() => link('google')}><GoogleLogo />Link Google</Button>}
+        </div>
+      )}
       {!has('email') && user?.email && (
         <form onSubmit={addPassword} className="inline-form">
           <Field label={`Add a password for ${user.email}`} name="new-password" type="password" autoComplete="new-password" value={password} onChange={setPassword} required minLength={8} />
-          <button type="submit" className="button">Add password</button>
+          <Button type="submit" variant="secondary">Add password</Button>
         </form>
       )}
-      {error && <Alert>{error}</Alert>}
-      {notice && <Alert tone="good">{notice}</Alert>}
-    </section>
+      {error && <Notice tone="error" className="notice--after">{error}</Notice>}
+      {notice && <Notice tone="success" className="notice--after">{notice}</Notice>}
+    </Card>
   );
 }

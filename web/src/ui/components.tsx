@@ -1,47 +1,27 @@
-// Small accessible building blocks.
+// The design system in one import. Each piece lives in its own module:
+//   Button, ButtonLink, ButtonAnchor — Button.tsx       Card — Card.tsx
+//   Notice (tones info/warning/error/success) — Notice.tsx
+//   Skeleton, SkeletonText, LoadingStatus — Skeleton.tsx
+//   Page, PageHeading, PageSkeleton, usePageTitle, focusPageHeading — Page.tsx
+//   Field — Field.tsx   Spinner — Spinner.tsx   BrandMark — BrandMark.tsx   Icon — icons.tsx
+// Brand tokens (colour, radius, spacing, type) are CSS custom properties in styles.css.
 import type { ReactNode } from 'react';
+import { Notice, type NoticeTone } from './Notice.tsx';
 
-export function Spinner({ label }: { label: string }) {
-  return (
-    <div className="spinner" role="status" aria-live="polite">
-      <span className="spinner__wheel" aria-hidden="true" />
-      <span>{label}</span>
-    </div>
-  );
-}
+export { Button, ButtonAnchor, ButtonLink, buttonClass, type ButtonVariant } from './Button.tsx';
+export { Card } from './Card.tsx';
+export { Notice, type NoticeTone } from './Notice.tsx';
+export { LoadingStatus, Skeleton, SkeletonText } from './Skeleton.tsx';
+export { documentTitle, focusPageHeading, Page, PageHeading, PageShell, PageSkeleton, usePageTitle } from './Page.tsx';
+export { Field } from './Field.tsx';
+export { Spinner } from './Spinner.tsx';
+export { BrandMark } from './BrandMark.tsx';
+export { Icon, type IconName } from './icons.tsx';
+export { NARROW_SCREEN, useMediaQuery } from './useMediaQuery.ts';
 
+const TONES: Record<'bad' | 'good' | 'warning' | 'neutral', NoticeTone> = { bad: 'error', good: 'success', warning: 'warning', neutral: 'info' };
+
+/** @deprecated Use `Notice` (tones info/warning/error/success). Kept so older pages keep working. */
 export function Alert({ tone = 'bad', children }: { tone?: 'bad' | 'good' | 'warning' | 'neutral'; children: ReactNode }) {
-  return (
-    <div className={`alert alert--${tone}`} role={tone === 'bad' ? 'alert' : 'status'}>
-      {children}
-    </div>
-  );
-}
-
-export function Field(props: { label: string; name: string; type?: string; autoComplete?: string; value: string; onChange: (value: string) => void; required?: boolean; minLength?: number }) {
-  const id = `field-${props.name}`;
-  return (
-    <div className="field">
-      <label htmlFor={id}>{props.label}</label>
-      <input
-        id={id}
-        name={props.name}
-        type={props.type ?? 'text'}
-        autoComplete={props.autoComplete}
-        value={props.value}
-        required={props.required}
-        minLength={props.minLength}
-        onChange={(e) => props.onChange(e.target.value)}
-      />
-    </div>
-  );
-}
-
-export function Page({ title, children }: { title: string; children: ReactNode }) {
-  return (
-    <main className="page" id="main">
-      <h1>{title}</h1>
-      {children}
-    </main>
-  );
+  return <Notice tone={TONES[tone]}>{children}</Notice>;
 }
