@@ -20,12 +20,24 @@ import { edgeFunctionNames, proxyToFunction, superviseEdgeFunction, type Running
 import { createTestSigner, generateSignerKeys, type SignerKeys } from '../supabase/tests/helpers/access-tokens.ts';
 import { exportTestChain, generateTestChain } from '../supabase/tests/fakes/fake-app-store.ts';
 import { FakeStripe } from '../supabase/tests/fakes/fake-stripe.ts';
+import { DEV_SCHEDULE, startDevScheduler, type DevScheduler } from './lib/dev-scheduler.ts';
+import { applyStripeMode, proxyRequest, startDevWeb, stripeModeFrom, type DevWeb } from './lib/dev-web.ts';
+import { describeMail, startLocalAuth, type LocalAuth } from './lib/dev-auth.ts';
+import { fakeStripeJsBundle } from '../web/e2e/web-stack.ts';
+import { listenForEntitlementEvents, type EntitlementEventListener } from './lib/entitlement-events-listener.ts';
 
 const localDir = join(repoRoot, '.local');
 let dataDir = '';
 const dbPort = Number(process.env.DEV_DB_PORT ?? 54322);
 const apiPort = Number(process.env.DEV_API_PORT ?? 54321);
 const stripePort = Number(process.env.DEV_STRIPE_PORT ?? 54331);
+// The web app (Vite), at the URL config.toml's site_url and redirect URLs name.
+const webPort = Number(process.env.DEV_WEB_PORT ?? 5173);
+const webUrl = `http://127.0.0.1:${webPort}`;
+/** The local Auth/REST stand-in, once started: the gateway proxies /auth/v1 and /rest/v1 there. */
+let localAuthUrl = '';
+// Where the outbound entitlement webhooks go locally: `npm run simulate`'s receiver listens there.
+const webhookReceiverPort = Number(process.env.DEV_WEBHOOK_RECEIVER_PORT ?? 54332);
 // Same credentials as `supabase start`, so SUPABASE_DB_URL is identical on both paths.
 const POSTGRES_PASSWORD = 'postgres';
 export const LOCAL_STRIPE_SECRET_KEY = 'sk_test_local_sandbox';
@@ -36,6 +48,10 @@ export interface LocalSecrets {
   jwt: SignerKeys;
   stripeWebhookSecret: string;
   appleSandboxChain: Awaited<ReturnType<typeof exportTestChain>>;
+  /** Bearer secret of the scheduled functions (reconcile, entitlement-webhooks): CRON_SECRET. */
+  cronSecret: string;
+  /** Standard Webhooks signing secret of the outbound entitlement events (whsec_ + base64). */
+  entitlementWebhookSecret: string;
 }
 
 /** What is running where, for `npm run simulate` and other local tools. */
@@ -46,6 +62,8 @@ export interface LocalRuntime {
   stripeApiUrl: string;
   functions: string[];
   secretsFile: string;
+  /** The outbound entitlement webhooks' endpoints (ENTITLEMENT_WEBHOOK_ENDPOINTS). */
+  entitlementWebhookEndpoints?: string[];
 }
 
 export const secretsFileFor = (dir: string) => `${dir}.secrets.json`;
@@ -60,6 +78,8 @@ async function localSecrets(): Promise<LocalSecrets> {
     jwt: saved.jwt ?? (await generateSignerKeys()),
     stripeWebhookSecret: saved.stripeWebhookSecret ?? `whsec_${randomBytes(24).toString('hex')}`,
     appleSandboxChain: saved.appleSandboxChain ?? (await exportTestChain(await generateTestChain())),
+    cronSecret: saved.cronSecret ?? randomBytes(32).toString('hex'),
+    entitlementWebhookSecret: saved.entitlementWebhookSecret ?? `whsec_${randomBytes(32).toString('base64')}`,
   };
   if (JSON.stringify(saved) !== JSON.stringify(secrets)) {
     await mkdir(dirname(dataDir), { recursive: true });
@@ -94,9 +114,10 @@ function startGateway(functions: Map<string, RunningFunction>): Promise<Server> 
       proxyToFunction(req, res, fn.url, url.search).catch(() => res.writeHead(502).end());
       return;
     }
+    if (localAuthUrl && /^\/(auth|rest)\/v1\//.test(url.pathname)) return proxyRequest(req, res, `${localAuthUrl}${req.url}`);
     const body = url.pathname === '/' || url.pathname === '/health'
       ? { status: 'ok', functions: [...functions.keys()] }
-      : { message: `Nothing at ${url.pathname}. The embedded stack serves /functions/v1/<name>; Auth and REST need \`supabase start\` (Docker).` };
+      : { message: `Nothing at ${url.pathname}. The embedded stack serves /functions/v1/<name>, /auth/v1 and /rest/v1 (a local stand-in; \`supabase start\` runs the real ones).` };
     res.writeHead(url.pathname === '/' || url.pathname === '/health' ? 200 : 404, { 'content-type': 'application/json' }).end(JSON.stringify(body));
   });
   return new Promise((resolve, reject) => {
@@ -124,12 +145,20 @@ async function main() {
   let pg: LocalPostgres | undefined;
   let stripe: FakeStripe | undefined;
   let gateway: Server | undefined;
+  let web: DevWeb | undefined;
+  let auth: LocalAuth | undefined;
+  let scheduler: DevScheduler | undefined;
+  let entitlementEvents: EntitlementEventListener | undefined;
   const functions = new Map<string, RunningFunction>();
   let stopping = false;
   const stop = async (code: number) => {
     if (stopping) return;
     stopping = true;
     console.log('\nStopping…');
+    await scheduler?.stop();
+    await entitlementEvents?.stop();
+    await web?.close();
+    await auth?.stop();
     gateway?.closeAllConnections();
     await new Promise<void>((resolve) => (gateway ? gateway.close(() => resolve()) : resolve()));
     await Promise.all([...functions.values()].map((f) => f.stop()));
@@ -166,8 +195,11 @@ async function main() {
       SUPABASE_DB_URL: dbUrl,
       SUPABASE_URL: apiUrl,
       SUPABASE_JWKS: signer.jwks,
-      WEB_APP_URL: 'http://127.0.0.1:5173',
-      WEB_ALLOWED_ORIGINS: 'http://127.0.0.1:5173,http://localhost:5173',
+      // The project's secret key for Auth's admin API (web-checkout-exchange): the legacy
+      // service_role JWT form, signed with the local key the local Auth stand-in trusts.
+      SUPABASE_SERVICE_ROLE_KEY: await signer.token('00000000-0000-0000-0000-000000000000', { role: 'service_role', expiresInSeconds: 10 * 365 * 86_400 }),
+      WEB_APP_URL: webUrl,
+      WEB_ALLOWED_ORIGINS: `${webUrl},http://localhost:${webPort}`,
       STRIPE_SECRET_KEY: LOCAL_STRIPE_SECRET_KEY,
       STRIPE_API_HOST: '127.0.0.1',
       STRIPE_API_PORT: String(stripePort),
@@ -180,7 +212,13 @@ async function main() {
       APPLE_ROOT_CERTIFICATES: appleRoot,
       APPLE_TRUST_UNPINNED_ROOTS: 'true',
       APPLE_ONLINE_CHECKS: 'false',
+      CRON_SECRET: secrets.cronSecret,
+      ENTITLEMENT_WEBHOOK_ENDPOINTS: process.env.ENTITLEMENT_WEBHOOK_ENDPOINTS ?? `http://127.0.0.1:${webhookReceiverPort}/webhooks/entitlements`,
+      ENTITLEMENT_WEBHOOK_SECRET: secrets.entitlementWebhookSecret,
     };
+    // Real Stripe in test mode when both test keys are in the environment; live keys are refused.
+    const stripeMode = stripeModeFrom(process.env);
+    applyStripeMode(env, stripeMode);
     const names = await edgeFunctionNames();
     // A function whose Deno process dies is started again (with backoff) rather than leaving its
     // URL answering 502 until someone restarts `npm run dev`.
@@ -188,6 +226,20 @@ async function main() {
       log: (line) => console.log(`[${new Date().toISOString()}] ${line}`),
     }))));
     gateway = await startGateway(functions);
+    auth = await startLocalAuth({
+      dbUrl, authenticatorUrl: pg.urlFor('postgres', 'authenticator', secrets.authenticatorPassword), superuserUrl: pg.adminUrl,
+      signer, publicUrl: apiUrl, onMail: (mail) => console.log(`[${new Date().toISOString()}] ${describeMail(mail)}`),
+    });
+    localAuthUrl = auth.url;
+    web = await startDevWeb({ port: webPort, apiUrl, stripe: stripeMode, stripeApiUrl: `http://127.0.0.1:${stripePort}`, fakeStripeJs: fakeStripeJsBundle });
+    // Supabase Cron's jobs (migration 20261129120300), which the embedded Postgres cannot run.
+    scheduler = startDevScheduler({
+      functionsUrl: `${apiUrl}/functions/v1`, secret: secrets.cronSecret, jobs: DEV_SCHEDULE, log: (line) => console.log(line),
+    });
+    // Each new outbound entitlement event wakes the delivery function at once (a Database Webhook's job when hosted).
+    entitlementEvents = await listenForEntitlementEvents({
+      dbUrl, functionUrl: `${apiUrl}/functions/v1/entitlement-webhooks`, cronSecret: secrets.cronSecret, log: (line) => console.log(line),
+    });
 
     const runtime: LocalRuntime = {
       apiUrl,
@@ -196,15 +248,21 @@ async function main() {
       stripeApiUrl: `http://127.0.0.1:${stripePort}`,
       functions: names,
       secretsFile: secretsFileFor(dataDir),
+      entitlementWebhookEndpoints: env.ENTITLEMENT_WEBHOOK_ENDPOINTS.split(','),
     };
     await writeFile(runtimeFileFor(dataDir), JSON.stringify(runtime, null, 2), { mode: 0o600 });
 
     console.log(`\nReady.\n${table([
+      ['Web app', `${web.url}  (sign in as alex@example.com / password123, or sign up: the code is printed here)`],
+      ['Auth + Data API (local stand-in)', `${apiUrl}/auth/v1, ${apiUrl}/rest/v1`],
+      ['Stripe.js', web.stripe === 'local' ? 'local stand-in (card 4242 4242 4242 4242)' : 'real Stripe.js, test mode (run `stripe listen --forward-to ' + apiUrl + '/functions/v1/stripe-webhook`)'],
       ['Database (SUPABASE_DB_URL)', dbUrl],
       ...names.map((n): [string, string] => [`Function ${n}`, `${apiUrl}/functions/v1/${n}`]),
       ['Stripe (local stand-in, fake)', `${runtime.stripeApiUrl}  → webhooks to stripe-webhook, signed`],
       ['Apple (local sandbox chain)', 'Sandbox data signed by the local test chain only'],
       ['Local secrets', `${secretsFileFor(dataDir)} (git-ignored)`],
+      ['Scheduler (Supabase Cron stand-in)', 'reconcile every 5 min, entitlement-webhooks every minute; now: npm run reconcile'],
+      ['Entitlement webhooks (signed)', `${env.ENTITLEMENT_WEBHOOK_ENDPOINTS}  (npm run simulate receives them; npm run events)`],
       ['Try the flows', 'npm run simulate'],
       ['Stop', 'Ctrl-C'],
     ])}\n`);

@@ -6,6 +6,9 @@
 //
 //   npm run simulate                       # every scenario
 //   npm run simulate -- --scenario apple   # stripe | apple
+//   npm run simulate -- --scenario apple --email you@example.com
+//                                          # on your own account (signed up in the web app at
+//                                          # `npm run dev`'s URL): watch its Account page change
 import { randomBytes, randomUUID } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import postgres, { type Sql } from 'postgres';
@@ -15,6 +18,10 @@ import { asApiRole, userClaims } from '../supabase/tests/helpers/test-database.t
 import { FakeAppStore, importTestChain, type SignedNotification } from '../supabase/tests/fakes/fake-app-store.ts';
 import { signStripePayload, type FakeStripeEvent } from '../supabase/tests/fakes/fake-stripe.ts';
 import { stringArg } from './lib/args.ts';
+import { decodeJwt } from 'jose';
+import { accessTokenIssuer, superuserUrl, type AccessTokenIssuer } from '../supabase/tests/helpers/access-token-hook.ts';
+import { claimFollowsRow, entitlementClaim, type SubscriptionsRowFields } from '../supabase/functions/_shared/entitlement-claims.ts';
+import { watchOutboundEvents, type OutboundWatch } from './lib/simulate-outbound.ts';
 
 interface Context {
   runtime: LocalRuntime;
@@ -22,6 +29,10 @@ interface Context {
   owner: Sql;
   api: Sql;
   signer: TestSigner;
+  /** Tokens as Supabase Auth issues them: through the custom access token hook in the database. */
+  tokens: AccessTokenIssuer;
+  /** The outbound entitlement webhooks each step sends, and the local receiver that verifies them. */
+  outbound: OutboundWatch;
 }
 
 interface Step {
@@ -46,7 +57,16 @@ async function createUser(ctx: Context, label: string): Promise<{ id: string; to
     insert into auth.users (instance_id, id, aud, role, email, encrypted_password, email_confirmed_at, raw_app_meta_data, raw_user_meta_data, created_at, updated_at, confirmation_token, recovery_token, email_change_token_new, email_change)
     values ('00000000-0000-0000-0000-000000000000', ${id}, 'authenticated', 'authenticated', ${email}, '', now(),
             ${ctx.owner.json({ provider: 'email', providers: ['email'] })}, ${ctx.owner.json({ full_name: `Simulated ${label}` })}, now(), now(), '', '', '', '')`;
-  return { id, email, token: await ctx.signer.token(id, { email }) };
+  return { id, email, token: await ctx.signer.token(id, { email, customize: ctx.tokens.customize(id, 'password') }) };
+}
+
+/** --email: the flows run on that existing account (someone's, in the web app); else on a new test user. */
+async function userFor(ctx: Context, label: string): Promise<{ id: string; token: string; email: string }> {
+  const wanted = stringArg('email');
+  if (!wanted) return createUser(ctx, label);
+  const [u] = await ctx.owner`select id, email from auth.users where lower(email) = lower(${wanted})`;
+  if (!u) throw new Error(`No account for ${wanted}: sign up in the web app first (npm run dev prints its URL).`);
+  return { id: u.id, email: u.email, token: await ctx.signer.token(u.id, { email: u.email, customize: ctx.tokens.customize(u.id, 'password') }) };
 }
 
 async function rowOf(ctx: Context, userId: string): Promise<Record<string, unknown> | undefined> {
@@ -116,7 +136,7 @@ async function stripeScenario(ctx: Context): Promise<{ userId: string; steps: St
 }
 
 async function appleScenario(ctx: Context): Promise<{ userId: string; steps: Step[] }> {
-  const user = await createUser(ctx, 'ios');
+  const user = await userFor(ctx, 'ios');
   const store = new FakeAppStore({ chain: await importTestChain(ctx.secrets.appleSandboxChain), environment: 'Sandbox' });
   const sub = store.subscription({ appAccountToken: user.id });
   const notify = async (make: () => Promise<SignedNotification>) => {
@@ -152,6 +172,14 @@ async function runScenario(ctx: Context, title: string, make: (ctx: Context) => 
     const good = final === step.expect;
     ok &&= good;
     console.log(`        subscriptions row: ${describeRow(row)} ${good ? color(32, '✓') : color(31, `✗ expected ${step.expect}`)}`);
+    // What a refreshed access token now says (the apps refresh when their row changes).
+    const claim = entitlementClaim(decodeJwt(await ctx.signer.token(userId, { customize: ctx.tokens.customize(userId, 'token_refresh') })));
+    const follows = claim !== null && claimFollowsRow(claim, (row ?? null) as SubscriptionsRowFields | null);
+    ok &&= follows;
+    console.log(`        access token claim: entitlements ${JSON.stringify(claim)} ${follows ? color(32, '✓') : color(31, '✗ not the row')}`);
+    const sent = await ctx.outbound.step(userId);
+    ok &&= sent.ok;
+    for (const line of sent.lines) console.log(`        ${line}`);
   }
   return { scenario: title, steps: steps.length, final, ok };
 }
@@ -166,7 +194,9 @@ async function main(): Promise<number> {
   const secrets: LocalSecrets = JSON.parse(await readFile(runtime.secretsFile, 'utf8'));
   const owner = postgres(runtime.dbUrl, { max: 2, onnotice: () => {} });
   const api = postgres(runtime.authenticatorUrl, { max: 1, onnotice: () => {} });
-  const ctx: Context = { runtime, secrets, owner, api, signer: await createTestSigner(secrets.jwt, `${runtime.apiUrl}/auth/v1`) };
+  const tokens = await accessTokenIssuer(superuserUrl(runtime.dbUrl, 'supabase_admin', secrets.adminPassword));
+  const outbound = await watchOutboundEvents(owner, runtime.entitlementWebhookEndpoints, secrets.entitlementWebhookSecret);
+  const ctx: Context = { runtime, secrets, owner, api, signer: await createTestSigner(secrets.jwt, `${runtime.apiUrl}/auth/v1`), tokens, outbound };
   const only = stringArg('scenario') ?? 'all';
   try {
     const outcomes: Outcome[] = [];
@@ -174,10 +204,13 @@ async function main(): Promise<number> {
     if (only === 'all' || only === 'apple') outcomes.push(await runScenario(ctx, 'App Store: initial buy → renew → grace period → recovery → refund → expired', appleScenario));
     console.log(`\n${color(1, 'Summary')}`);
     for (const o of outcomes) console.log(`  ${o.ok ? color(32, 'PASS') : color(31, 'FAIL')}  ${o.steps} steps, final ${o.final}  ${o.scenario}`);
+    console.log(`  ${outbound.summary()}`);
     return outcomes.every((o) => o.ok) ? 0 : 1;
   } finally {
     await owner.end();
     await api.end();
+    await tokens.end();
+    await outbound.close();
   }
 }
 

@@ -56,3 +56,33 @@ select * from billing.apply_subscription_update(
   p_grace_period_expires_at => now() + interval '15 days',
   p_is_sandbox => true
 );
+
+-- Practice questions (public.practice_questions): free ones for everyone, premium ones for
+-- subscribers (RLS; see the premium_content migration). Sam reads 3, Alex and Jamie read all 8.
+insert into public.practice_questions (exam_code, position, question, choices, answer, explanation, is_premium)
+values
+  ('security-plus', 1, 'Which principle grants each account only the permissions it needs to do its job?',
+    '["Least privilege", "Separation of duties", "Defense in depth", "Implicit deny"]', 0,
+    'Least privilege limits every account to what its role requires, which limits the damage a compromised account can do.', false),
+  ('security-plus', 2, 'Which protocol should replace Telnet for remote administration?',
+    '["FTP", "SSH", "SNMPv1", "HTTP"]', 1,
+    'SSH encrypts the whole session, credentials included; Telnet sends everything in clear text.', false),
+  ('security-plus', 3, 'A user receives an email that appears to come from the CEO asking for gift cards. What is this?',
+    '["Vishing", "Whaling", "Business email compromise", "Smishing"]', 2,
+    'Impersonating an executive by email to get money or data is business email compromise; whaling targets the executive instead.', true),
+  ('security-plus', 4, 'Which control type is a security awareness training program?',
+    '["Technical", "Physical", "Managerial", "Compensating"]', 2,
+    'Training is a managerial (administrative) control: it changes what people do, not what systems enforce.', true),
+  ('security-plus', 5, 'What does a hash provide when a file is downloaded?',
+    '["Confidentiality", "Integrity", "Availability", "Non-repudiation"]', 1,
+    'Comparing the published hash with the downloaded file''s hash shows whether the file changed: integrity.', true),
+  ('network-plus', 1, 'Which port does HTTPS use by default?',
+    '["80", "443", "8080", "22"]', 1,
+    'HTTPS is HTTP over TLS, on TCP port 443 by default.', false),
+  ('network-plus', 2, 'Which OSI layer do routers primarily operate at?',
+    '["Layer 2", "Layer 3", "Layer 4", "Layer 7"]', 1,
+    'Routers forward packets by IP address, a Layer 3 (network) function.', true),
+  ('network-plus', 3, 'Which record type maps a host name to an IPv6 address?',
+    '["A", "AAAA", "CNAME", "PTR"]', 1,
+    'AAAA records hold IPv6 addresses; A records hold IPv4 addresses.', true)
+on conflict (exam_code, position) do nothing;

@@ -32,6 +32,11 @@ export function denoRunArgs(name: string): string[] {
   return ['run', '--config', join(dir, 'deno.json'), '--node-modules-dir=manual', '--allow-net', '--allow-env', '--allow-read', '--no-prompt', join(dir, 'index.ts')];
 }
 
+const liveChildren = new Set<ChildProcess>();
+process.once('exit', () => {
+  for (const child of liveChildren) child.kill('SIGKILL');
+});
+
 /** Log text kept per process: enough for any failure message, bounded for long `npm run dev` runs. */
 const MAX_LOG_CHARS = 200_000;
 
@@ -44,10 +49,9 @@ export async function startEdgeFunction(name: string, env: Record<string, string
     env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp', DENO_NO_UPDATE_CHECK: '1', ...env, DENO_SERVE_ADDRESS: `tcp:127.0.0.1:${port}` },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
-  // Never leave a Deno process behind, even when the parent crashes.
-  const killOnExit = () => child.kill('SIGKILL');
-  process.once('exit', killOnExit);
-  child.once('exit', () => process.removeListener('exit', killOnExit));
+  // Never leave a Deno process behind, even when the parent crashes (one exit listener for all).
+  liveChildren.add(child);
+  child.once('exit', () => liveChildren.delete(child));
   const exited = new Promise<ExitStatus>((resolve) => child.once('exit', (code, signal) => resolve({ code, signal })));
   let output = '';
   const onData = (c: Buffer) => {

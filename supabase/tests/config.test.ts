@@ -96,3 +96,15 @@ test('every edge function is declared, verifies JWTs itself, and pins the same n
     }
   }
 });
+
+test('the custom access token hook is enabled and names the migrated function, as GoTrue will call it', async () => {
+  const { auth } = await load();
+  const hook = auth.hook.custom_access_token;
+  assert.equal(hook.enabled, true);
+  assert.equal(hook.uri, 'pg-functions://postgres/public/custom_access_token_hook');
+  // GoTrue calls "<schema>"."<function>"; the function must exist in a migration with that name.
+  const { pgFunctionHookName } = await import('./helpers/access-token-hook.ts');
+  assert.equal(pgFunctionHookName(hook.uri), '"public"."custom_access_token_hook"');
+  const migration = await readFile(join(repoRoot, 'supabase', 'migrations', '20261129120100_access_token_hook.sql'), 'utf8');
+  assert.match(migration, /create function public\.custom_access_token_hook\(event jsonb\) returns jsonb/);
+});

@@ -41,12 +41,39 @@ test('npm run dev serves a migrated, seeded database, stops cleanly on Ctrl-C an
     // Every edge function is served at the URLs `supabase start` uses.
     const health = await (await fetch(`http://127.0.0.1:${env.DEV_API_PORT}/health`)).json();
     assert.deepEqual(health.functions.sort(), (await readdir(join(repoRoot, 'supabase', 'functions'))).filter((f) => !f.startsWith('_')).sort());
-    const preflight = await fetch(`http://127.0.0.1:${env.DEV_API_PORT}/functions/v1/subscribe`, { method: 'OPTIONS', headers: { origin: 'http://127.0.0.1:5173' } });
+    // The web app, at the printed URL (DEV_WEB_PORT, 5173 by default), is the origin the functions allow.
+    const web = `http://127.0.0.1:${env.DEV_WEB_PORT}`;
+    const preflight = await fetch(`http://127.0.0.1:${env.DEV_API_PORT}/functions/v1/subscribe`, { method: 'OPTIONS', headers: { origin: web } });
     assert.equal(preflight.status, 204);
+
+    // Built against this machine only (Supabase at the gateway, the local Stripe.js stand-in loaded
+    // first), with the seeded people able to sign in.
+    assert.match(first.output(), new RegExp(`Web app\\s+${web.replaceAll('.', '\\.')}`));
+    const html = await (await fetch(`${web}/sign-in`)).text();
+    assert.match(html, /<div id="root">/);
+    assert.match(html, /<script src="\/@local-sandbox\/stripe\.js"><\/script>/);
+    const config = await (await fetch(`${web}/src/config.ts`)).text();
+    assert.match(config, new RegExp(`"VITE_SUPABASE_URL": "http://127\\.0\\.0\\.1:${env.DEV_API_PORT}"`));
+    assert.doesNotMatch(config, /supabase\.co\b|pk_live_/);
+    assert.match(await (await fetch(`${web}/@local-sandbox/stripe.js`)).text(), /installFakeStripe|FakeStripeInstance/);
+    const gateway = `http://127.0.0.1:${env.DEV_API_PORT}`;
+    const signIn = await fetch(`${gateway}/auth/v1/token?grant_type=password`, {
+      method: 'POST', headers: { 'content-type': 'application/json', apikey: 'sb_publishable_local_sandbox' },
+      body: JSON.stringify({ email: 'alex@example.com', password: 'password123' }),
+    });
+    assert.equal(signIn.status, 200);
+    const session = await signIn.json();
+    assert.equal(session.user.email, 'alex@example.com');
+    const rest = await fetch(`${gateway}/rest/v1/subscriptions?select=store,is_active`, { headers: { apikey: 'sb_publishable_local_sandbox', authorization: `Bearer ${session.access_token}` } });
+    assert.deepEqual(await rest.json(), [{ store: 'stripe', is_active: true }]);
+    // The real subscribe function trusts the stand-in's token (one local signing key) and reads Alex's row.
+    const subscribe = await fetch(`${gateway}/functions/v1/subscribe`, { method: 'POST', headers: { origin: web, authorization: `Bearer ${session.access_token}`, 'content-type': 'application/json' }, body: '{}' });
+    assert.equal(subscribe.status, 409);
+    assert.equal((await subscribe.json()).error.code, 'already_subscribed');
 
     assert.equal(await interrupt(first.child), 0);
     assert.match(first.output(), /Stopped\. Nothing left running\./);
-    for (const p of [env.DEV_DB_PORT, env.DEV_API_PORT, env.DEV_STRIPE_PORT]) assert.equal(await portIsClosed(Number(p)), true, `port ${p} closed after Ctrl-C`);
+    for (const p of [env.DEV_DB_PORT, env.DEV_API_PORT, env.DEV_STRIPE_PORT, env.DEV_WEB_PORT]) assert.equal(await portIsClosed(Number(p)), true, `port ${p} closed after Ctrl-C`);
 
     const second = startDev(env);
     await second.ready;

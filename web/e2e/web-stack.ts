@@ -6,7 +6,7 @@ import { mkdir, mkdtemp, readFile, rm } from 'node:fs/promises';
 import { createServer, type Server } from 'node:http';
 import { tmpdir } from 'node:os';
 import { extname, join } from 'node:path';
-import { randomBytes } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 import { build as esbuild } from 'esbuild';
 import { build as viteBuild } from 'vite';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
@@ -17,8 +17,10 @@ import { createTestSigner, TEST_SUPABASE_URL, type TestSigner } from '../../supa
 import { startEdgeFunction, type RunningFunction } from '../../scripts/lib/edge-functions.ts';
 import { FakeStripe } from '../../supabase/tests/fakes/fake-stripe.ts';
 import { FakeSupabase } from './fakes/fake-supabase.ts';
+import { accessTokenIssuer, testSuperuserUrl } from '../../supabase/tests/helpers/access-token-hook.ts';
 
-export const SIZES = { phone: { width: 360, height: 800 }, desktop: { width: 1280, height: 800 } } as const;
+// An iPhone 14/15 (390 × 844 CSS px) and a laptop.
+export const SIZES = { phone: { width: 390, height: 844 }, desktop: { width: 1280, height: 800 } } as const;
 export type Size = keyof typeof SIZES;
 export const ARTIFACTS = join(repoRoot, 'test-artifacts', 'screenshots');
 export const PUBLISHABLE_KEY = 'sb_publishable_test_web';
@@ -34,6 +36,8 @@ export interface WebStack {
   supabase: FakeSupabase;
   distDir: string;
   open(size: Size, options?: { wallets?: { applePay?: boolean; googlePay?: boolean; link?: boolean } }): Promise<WebPage>;
+  /** Serves Stripe's hosts from the fakes in a browser context (open() does it for its pages). */
+  routeFakes(context: BrowserContext): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -80,7 +84,7 @@ export async function buildWeb(outDir: string, env: Record<string, string>, extr
 }
 
 let fakeStripeJs: Promise<string> | undefined;
-function fakeStripeJsBundle(): Promise<string> {
+export function fakeStripeJsBundle(): Promise<string> {
   fakeStripeJs ??= esbuild({
     stdin: {
       contents: `import { installFakeStripe } from './fake-stripe-js.ts'; installFakeStripe(window, window.__FAKE_STRIPE_OPTIONS__ ?? {});`,
@@ -118,8 +122,19 @@ export async function startWebStack(): Promise<WebStack> {
   };
   const functions: Record<string, RunningFunction> = {};
   await Promise.all(['subscribe', 'portal', 'stripe-webhook', 'delete-account'].map(async (name) => (functions[name] = await startEdgeFunction(name, env))));
+  // Buy on the web from the iOS app: these call Auth's admin API, at the fake gateway, with the
+  // legacy service_role key (a JWT the fake GoTrue trusts, as GoTrue trusts the project's).
+  const authAdminEnv = {
+    ...env,
+    SUPABASE_URL: supabaseUrl,
+    SUPABASE_JWT_ISSUER: `${TEST_SUPABASE_URL}/auth/v1`,
+    SUPABASE_SERVICE_ROLE_KEY: await signer.token(randomUUID(), { role: 'service_role', expiresInSeconds: 10 * 365 * 86_400 }),
+  };
+  await Promise.all(['web-checkout-link', 'web-checkout-exchange'].map(async (name) => (functions[name] = await startEdgeFunction(name, authAdminEnv))));
   stripe.webhook = { url: functions['stripe-webhook'].url, secret: webhookSecret };
   const supabase = await new FakeSupabase(db, signer, Object.fromEntries(Object.entries(functions).map(([k, f]) => [k, f.url])), supabasePort).start();
+  // Tokens carry the entitlements claim, from the real hook function in the test database.
+  supabase.accessTokens = await accessTokenIssuer(testSuperuserUrl(db.name));
   const browser: Browser = await chromium.launch({
     executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
     args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
@@ -127,25 +142,29 @@ export async function startWebStack(): Promise<WebStack> {
   await mkdir(ARTIFACTS, { recursive: true });
   const stripeJs = await fakeStripeJsBundle();
 
+  // The network boundary: Stripe's hosts are served by the fakes; nothing else leaves the machine.
+  async function routeFakes(context: BrowserContext) {
+    await context.route('https://js.stripe.com/**', (route) => route.fulfill({ status: 200, contentType: 'text/javascript', body: stripeJs }));
+    await context.route('https://api.stripe.com/**', async (route) => {
+      const request = route.request();
+      const url = new URL(request.url());
+      const res = await fetch(`http://127.0.0.1:${stripe.port}${url.pathname}${url.search}`, {
+        method: request.method(), headers: { 'content-type': request.headers()['content-type'] ?? 'application/x-www-form-urlencoded' },
+        body: request.method() === 'GET' ? undefined : request.postData() ?? undefined,
+      });
+      await route.fulfill({ status: res.status, headers: { 'content-type': 'application/json', 'access-control-allow-origin': '*' }, body: await res.text() });
+    });
+    await context.route('https://billing.stripe.com/**', (route) => route.fulfill({ status: 200, contentType: 'text/html', body: '<!doctype html><title>Stripe customer portal</title><h1>Stripe customer portal (fake)</h1>' }));
+  }
+
   return {
-    origin: web.origin, db, signer, stripe, supabase, distDir,
+    origin: web.origin, db, signer, stripe, supabase, distDir, routeFakes,
     async open(size, options = {}) {
       const context = await browser.newContext({ viewport: SIZES[size], locale: 'en-US', timezoneId: 'UTC' });
       await context.addInitScript((wallets) => {
         (window as unknown as { __FAKE_STRIPE_OPTIONS__: unknown }).__FAKE_STRIPE_OPTIONS__ = { wallets };
       }, options.wallets ?? { applePay: false, googlePay: true, link: true });
-      // The network boundary: Stripe's hosts are served by the fakes; nothing else leaves the machine.
-      await context.route('https://js.stripe.com/**', (route) => route.fulfill({ status: 200, contentType: 'text/javascript', body: stripeJs }));
-      await context.route('https://api.stripe.com/**', async (route) => {
-        const request = route.request();
-        const url = new URL(request.url());
-        const res = await fetch(`http://127.0.0.1:${stripe.port}${url.pathname}${url.search}`, {
-          method: request.method(), headers: { 'content-type': request.headers()['content-type'] ?? 'application/x-www-form-urlencoded' },
-          body: request.method() === 'GET' ? undefined : request.postData() ?? undefined,
-        });
-        await route.fulfill({ status: res.status, headers: { 'content-type': 'application/json', 'access-control-allow-origin': '*' }, body: await res.text() });
-      });
-      await context.route('https://billing.stripe.com/**', (route) => route.fulfill({ status: 200, contentType: 'text/html', body: '<!doctype html><title>Stripe customer portal</title><h1>Stripe customer portal (fake)</h1>' }));
+      await routeFakes(context);
       const page = await context.newPage();
       const consoleErrors: string[] = [];
       page.on('console', (message) => {
@@ -163,6 +182,7 @@ export async function startWebStack(): Promise<WebStack> {
     async stop() {
       await browser.close();
       await supabase.stop();
+      await supabase.accessTokens?.end();
       await Promise.all(Object.values(functions).map((f) => f.stop()));
       await stripe.stop();
       await new Promise<void>((resolve) => web.server.close(() => resolve()));

@@ -8,6 +8,7 @@ import { startWebStack, type Size, type WebPage, type WebStack } from './web-sta
 import { applySubscriptionUpdate } from '../../supabase/functions/_shared/billing-db.ts';
 import { appStoreUpdate, at, DAY_MS } from '../../supabase/tests/helpers/fixtures.ts';
 import { FakeStripe } from '../../supabase/tests/fakes/fake-stripe.ts';
+import { decodeJwt } from 'jose';
 
 const PASSWORD = 'correct-horse-42';
 
@@ -66,7 +67,7 @@ describe('web app in Chromium', () => {
         await p.page.getByLabel('Email').fill(address);
         await p.page.getByLabel(/^Password/).fill(PASSWORD);
         await p.page.getByRole('button', { name: 'Create account' }).click();
-        await p.page.getByRole('heading', { name: 'Check your inbox' }).waitFor();
+        await p.page.getByRole('heading', { name: 'Check your email' }).waitFor();
         await p.page.goto(s.supabase.lastLink(address, 'confirmation'));
         await p.page.waitForURL(`${s.origin}/account`);
         await p.page.getByRole('heading', { name: 'No subscription' }).waitFor();
@@ -93,14 +94,15 @@ describe('web app in Chromium', () => {
       await p.page.getByLabel('Email').fill(unconfirmed);
       await p.page.getByLabel(/^Password/).fill(PASSWORD);
       await p.page.getByRole('button', { name: 'Create account' }).click();
-      await p.page.getByRole('heading', { name: 'Check your inbox' }).waitFor();
+      await p.page.getByRole('heading', { name: 'Check your email' }).waitFor();
       await p.page.goto(`${s.origin}/sign-in`);
       await p.page.getByLabel('Email').fill(unconfirmed);
       await p.page.getByLabel('Password').fill(PASSWORD);
       await p.page.getByRole('button', { name: 'Sign in', exact: true }).click();
       await p.page.getByRole('alert').filter({ hasText: 'Please confirm your email first' }).waitFor();
-      await p.page.getByRole('button', { name: 'Send a new link' }).click();
-      await p.page.getByText('We sent you a new confirmation link.').waitFor();
+      // Confirmed right here with a code (auth.test.ts covers the code, resend and its rate limit).
+      await p.page.getByRole('button', { name: 'Email me a code' }).click();
+      await p.page.getByRole('heading', { name: 'Check your email' }).waitFor();
 
       // Signing up again with an existing email.
       await p.page.goto(`${s.origin}/sign-up`);
@@ -108,7 +110,7 @@ describe('web app in Chromium', () => {
       await p.page.getByLabel(/^Password/).fill(PASSWORD);
       await p.page.getByRole('button', { name: 'Create account' }).click();
       await p.page.getByRole('alert').filter({ hasText: 'already exists' }).waitFor();
-    }, { expectedHttpErrors: [400] });
+    }, { expectedHttpErrors: [400, 429] });
   });
 
   for (const size of ['desktop', 'phone'] as const) {
@@ -219,21 +221,93 @@ describe('web app in Chromium', () => {
     });
   });
 
+  test('the access token follows the subscription: the claim is refreshed when the row changes', async () => {
+    await withPage('desktop', async (p) => {
+      const address = email();
+      const userId = await s.supabase.createUser(address, PASSWORD);
+      const tokenOf = async (response: Promise<import('playwright-core').Response>) =>
+        decodeJwt(((await (await response).json()) as { access_token: string }).access_token) as { entitlements?: Record<string, unknown> };
+      const isToken = (grant: string) => (r: import('playwright-core').Response) => r.url().includes('/auth/v1/token') && r.url().includes(`grant_type=${grant}`);
+      const signedIn = p.page.waitForResponse(isToken('password'));
+      await signIn(p, address);
+      await p.page.getByRole('heading', { name: 'No subscription' }).waitFor();
+      // Issued by the fake Auth through the REAL hook function in the database.
+      assert.deepEqual((await tokenOf(signedIn)).entitlements, { active: false });
+      // A purchase on the iPhone lands meanwhile; the next read of the row sees it, and the session
+      // is refreshed at once so other backends see it in the token too.
+      await applySubscriptionUpdate(s.db.owner, appStoreUpdate({ userId, expiresAt: at(new Date(), 30 * DAY_MS) }));
+      const refreshed = p.page.waitForResponse(isToken('refresh_token'), { timeout: 20_000 });
+      await p.page.reload();
+      await p.page.getByText('Managed in the App Store on your iPhone').waitFor();
+      assert.deepEqual(
+        (({ active, status, store }) => ({ active, status, store }))((await tokenOf(refreshed)).entitlements ?? {}),
+        { active: true, status: 'active', store: 'app_store' },
+      );
+    });
+  });
+
   test('the premium page sends signed-out and unsubscribed people where they need to go, and back', async () => {
     await withPage('desktop', async (p) => {
       const address = email();
       await s.supabase.createUser(address, PASSWORD);
+      // Signed out and unsubscribed people see the free questions, and the way on.
       await p.page.goto(`${s.origin}/premium`);
+      await p.page.getByRole('link', { name: 'Sign in to go Premium' }).click();
       await p.page.waitForURL(/\/sign-in\?next=%2Fpremium/);
       await p.page.getByLabel('Email').fill(address);
       await p.page.getByLabel('Password').fill(PASSWORD);
       await p.page.getByRole('button', { name: 'Sign in', exact: true }).click();
+      await p.page.waitForURL(`${s.origin}/premium`);
+      await p.page.getByRole('link', { name: 'Go Premium' }).click();
       await p.page.waitForURL(/\/subscribe\?next=%2Fpremium/);
       await payWithCard(p, FakeStripe.cards.success);
       await expectPremium(p);
       await p.page.getByRole('link', { name: 'Continue' }).click();
       await p.page.waitForURL(`${s.origin}/premium`);
       await p.page.getByText('Welcome to Premium').waitFor();
+    });
+  });
+
+  test('premium questions: the database decides — the free ones for everyone, all of them for subscribers', async () => {
+    const exam = `e2e-${randomBytes(3).toString('hex')}`;
+    const free = 'Free: which port does SSH listen on?';
+    const premium = 'Premium: what does HSTS prevent?';
+    await s.db.owner`insert into public.practice_questions (exam_code, position, question, choices, answer, explanation, is_premium)
+      values (${exam}, 1, ${free}, '["21", "22", "23"]', 1, 'SSH listens on TCP port 22.', false),
+             (${exam}, 2, ${premium}, '["A downgrade to plain HTTP", "Cross-site scripting"]', 0, 'HSTS makes the browser refuse plain HTTP.', true)`;
+    // What the Data API answered: the premium question must never reach a browser that may not show it.
+    const answered = (p: WebPage) => p.page.waitForResponse((r) => r.url().includes('/rest/v1/practice_questions') && r.request().method() === 'GET')
+      .then(async (r) => ((await r.json()) as { question: string }[]).map((q) => q.question));
+    await withPage('desktop', async (p) => {
+      let response = answered(p);
+      await p.page.goto(`${s.origin}/premium?exam=${exam}`);
+      assert.deepEqual(await response, [free], 'signed out');
+      await p.page.getByText(free).waitFor();
+      assert.equal(await p.page.getByText(premium).count(), 0);
+      await p.page.getByRole('link', { name: 'Sign in to go Premium' }).waitFor();
+      await p.screenshot('premium-signed-out');
+
+      const address = email();
+      const userId = await s.supabase.createUser(address, PASSWORD);
+      response = answered(p);
+      await signIn(p, address, `/premium?exam=${exam}`);
+      assert.deepEqual(await response, [free], 'signed in, never subscribed');
+      await p.page.getByText(free).waitFor();
+      assert.equal(await p.page.getByText(premium).count(), 0);
+      await p.page.getByRole('link', { name: 'Go Premium' }).waitFor();
+      await p.screenshot('premium-unsubscribed');
+
+      // Bought on the iPhone: the same account reads everything on the web.
+      await applySubscriptionUpdate(s.db.owner, appStoreUpdate({ userId }));
+      response = answered(p);
+      await p.page.reload();
+      assert.deepEqual(await response, [free, premium], 'subscribed');
+      await p.page.getByText(premium).waitFor();
+      await p.page.getByText('Welcome to Premium').waitFor();
+      assert.equal(await p.page.getByRole('link', { name: 'Go Premium' }).count(), 0);
+      await p.page.getByText('Show the answer').nth(1).click();
+      await p.page.getByText('HSTS makes the browser refuse plain HTTP.').waitFor();
+      await p.screenshot('premium-subscribed');
     });
   });
 

@@ -1,6 +1,7 @@
 // The app's shared state: configuration, the Supabase client and the current session.
 import { createContext, useContext, useEffect, useState, type ReactNode } from 'react';
-import type { Session, SupabaseClient, User } from '@supabase/supabase-js';
+import type { Session, User } from '@supabase/auth-js';
+import type { SupabaseClient } from './lib/supabase.ts';
 import type { WebConfig } from './config.ts';
 
 interface AppState {

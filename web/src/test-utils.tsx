@@ -2,9 +2,9 @@
 // (Supabase's servers are out of reach in unit tests) that answers the few calls a page makes.
 import { render } from '@testing-library/react';
 import type { ReactElement } from 'react';
-import type { SupabaseClient } from '@supabase/supabase-js';
+import type { SupabaseClient } from './lib/supabase.ts';
 import { AppProvider } from './app-context.tsx';
-import type { WebConfig } from './config.ts';
+import { DEFAULT_BRAND, type WebConfig } from './config.ts';
 import { RouterProvider } from './lib/router.tsx';
 import type { SubscriptionRow } from './domain/subscription.ts';
 
@@ -12,8 +12,7 @@ export const testConfig: WebConfig = {
   supabaseUrl: 'https://project.supabase.test',
   supabasePublishableKey: 'sb_publishable_test',
   stripePublishableKey: 'pk_test_unit',
-  price: { amount: 999, currency: 'usd', interval: 'month' },
-  productName: 'CertGames Premium',
+  brand: DEFAULT_BRAND,
 };
 
 export interface FakeSupabaseOptions {

@@ -10,7 +10,7 @@ import { appStoreUpdate, stripeUpdate } from '../helpers/fixtures.ts';
 type Actor = 'anon' | 'userA' | 'userB' | 'service_role';
 type Op = 'select' | 'insert' | 'update' | 'delete';
 /** denied: the statement fails with a privilege error; otherwise the set of owners whose rows it reaches. */
-type Expect = 'denied' | 'none' | 'own' | 'all';
+type Expect = 'denied' | 'none' | 'own' | 'all' | 'free';
 
 interface Target {
   name: string;
@@ -19,6 +19,8 @@ interface Target {
   insert: (tx: TransactionSql, ctx: Ctx, actorUser: string) => PromiseLike<readonly unknown[]>;
   update: string;
   expect: Record<Actor, Record<Op, Expect>>;
+  /** Content nobody owns: `owner` is a row label, and these are the labels each expectation reaches. */
+  labels?: Partial<Record<Expect, string[]>>;
 }
 
 interface Ctx {
@@ -110,6 +112,22 @@ const targets: Target[] = [
       service_role: { select: 'all', insert: 'denied', update: 'denied', delete: 'denied' },
     },
   },
+  {
+    // Users A and B are both subscribed (see before): they read every question, anon the free ones.
+    name: 'public.practice_questions',
+    owner: `case when is_premium then 'premium' else 'free' end`,
+    insert: (tx) =>
+      tx`insert into public.practice_questions (exam_code, position, question, choices, answer, explanation, is_premium)
+         values ('matrix', 3, 'Forged', '["a", "b"]', 0, 'x', false) returning 'free' as owner`,
+    update: `update public.practice_questions set explanation = 'edited' returning case when is_premium then 'premium' else 'free' end as owner`,
+    labels: { all: ['free', 'premium'], free: ['free'] },
+    expect: {
+      anon: { select: 'free', insert: 'denied', update: 'denied', delete: 'denied' },
+      userA: { select: 'all', insert: 'denied', update: 'denied', delete: 'denied' },
+      userB: { select: 'all', insert: 'denied', update: 'denied', delete: 'denied' },
+      service_role: { select: 'all', insert: 'all', update: 'all', delete: 'all' },
+    },
+  },
 ];
 
 class Rollback extends Error {}
@@ -128,6 +146,8 @@ describe('RLS matrix', () => {
     await db.owner`insert into public.player_stats (user_id, username, xp, coins) values (${a}, 'ada', 10, 5), (${b}, 'bea', 20, 7)`;
     await applySubscriptionUpdate(db.owner, stripeUpdate({ userId: a }));
     await applySubscriptionUpdate(db.owner, appStoreUpdate({ userId: b }));
+    await db.owner`insert into public.practice_questions (exam_code, position, question, choices, answer, explanation, is_premium)
+      values ('matrix', 1, 'Free', '["a", "b"]', 0, 'x', false), ('matrix', 2, 'Premium', '["a", "b"]', 1, 'x', true)`;
     ctx = { a, b, spare };
   });
   after(async () => db?.drop());
@@ -200,7 +220,7 @@ describe('RLS matrix', () => {
             assert.equal(rows.length, 1, 'an allowed insert writes exactly its row');
             return;
           }
-          assert.deepEqual(rows.map((r) => r.owner).sort(), expectedOwners(expect, actor));
+          assert.deepEqual(rows.map((r) => r.owner).sort(), target.labels?.[expect] ?? expectedOwners(expect, actor));
         });
       }
     }
@@ -245,6 +265,25 @@ describe('RLS matrix', () => {
       }
       const service = await runAs('service_role', call);
       assert.equal(service.error, undefined, String(service.error));
+    }
+  });
+
+  test('no API role may execute the custom access token hook (Supabase Auth only; it would mint claims)', async () => {
+    const event = { user_id: ctx.a, claims: { sub: ctx.a, role: 'authenticated' }, authentication_method: 'password' };
+    for (const actor of ['anon', 'userA', 'service_role'] as const) {
+      const outcome = await runAs(actor, (tx) => tx`select public.custom_access_token_hook(${tx.json(event)})`);
+      assert.equal((outcome.error as { code?: string })?.code, '42501', `${actor} must not execute the hook`);
+    }
+  });
+
+  test('public.has_entitlement is executable by authenticated only, and answers for the caller', async () => {
+    for (const actor of ['anon', 'service_role'] as const) {
+      const outcome = await runAs(actor, (tx) => tx`select public.has_entitlement()`);
+      assert.equal((outcome.error as { code?: string })?.code, '42501', `${actor} must not execute has_entitlement`);
+    }
+    for (const actor of ['userA', 'userB'] as const) {
+      const outcome = await runAs(actor, (tx) => tx`select public.has_entitlement() as entitled`);
+      assert.deepEqual(outcome.rows, [{ entitled: true }], `${actor} is subscribed`);
     }
   });
 

@@ -96,7 +96,11 @@ export class FakeStripe {
   readonly disputes = new Map<string, Obj>();
   readonly invoicePayments = new Map<string, Obj>();
   readonly portalConfigurations = new Map<string, Obj>();
+  /** Cards the shopper paid with (a `payment_method` of type card, as Stripe stores it). */
+  readonly paymentMethods = new Map<string, Obj>();
   readonly requests: RecordedRequest[] = [];
+  /** Every event this fake created, oldest first, whether or not it was delivered: GET /v1/events serves them. */
+  readonly events: FakeStripeEvent[] = [];
   /** While set, every API call fails as if Stripe were down (HTTP 503 api_error). */
   unavailable = false;
   /** Billing mode for new subscriptions: flexible (default since clover) schedules cancellation with cancel_at. */
@@ -252,8 +256,14 @@ export class FakeStripe {
     switch (key) {
       case 'POST customers':
         return this.createCustomer(p);
-      case 'GET customers/:id':
-        return clone(this.must(this.customers, objectId, 'customer'));
+      case 'GET customers/:id': {
+        const customer = clone(this.must(this.customers, objectId, 'customer'));
+        const pm = customer.invoice_settings.default_payment_method;
+        if (expand.includes('invoice_settings.default_payment_method') && pm) customer.invoice_settings.default_payment_method = clone(this.paymentMethods.get(pm));
+        return customer;
+      }
+      case 'GET payment_methods/:id':
+        return clone(this.must(this.paymentMethods, objectId, 'payment_method'));
       case 'DELETE customers/:id': {
         this.must(this.customers, objectId, 'customer');
         this.deleteCustomer(objectId); // Stripe cancels the customer's subscriptions too
@@ -298,6 +308,10 @@ export class FakeStripe {
         );
       case 'GET invoices/:id':
         return this.renderInvoice(this.must(this.invoices, objectId, 'invoice'), expand);
+      case 'GET events':
+        return this.listEvents(p);
+      case 'GET events/:id':
+        return clone(this.must(new Map(this.events.map((e) => [e.id, e])), objectId, 'event'));
       case 'GET invoice_payments': {
         const matches = [...this.invoicePayments.values()].filter(
           (ip) => (!p.invoice || ip.invoice === p.invoice) && (!p.payment?.payment_intent || ip.payment.payment_intent === p.payment.payment_intent),
@@ -362,7 +376,7 @@ export class FakeStripe {
       id: id('price'), object: 'price', active: p.active !== 'false', billing_scheme: 'per_unit', created: this.now(), currency: p.currency,
       custom_unit_amount: null, livemode: false, lookup_key: p.lookup_key ?? null, metadata: p.metadata ?? {}, nickname: p.nickname ?? null,
       product: productId,
-      recurring: p.recurring ? { interval: p.recurring.interval, interval_count: Number(p.recurring.interval_count ?? 1), meter: null, trial_period_days: null, usage_type: 'licensed' } : null,
+      recurring: p.recurring ? { interval: p.recurring.interval, interval_count: Number(p.recurring.interval_count ?? 1), meter: null, trial_period_days: p.recurring.trial_period_days ? Number(p.recurring.trial_period_days) : null, usage_type: 'licensed' } : null,
       tax_behavior: p.tax_behavior ?? 'unspecified', tiers_mode: null, transform_quantity: null, type: p.recurring ? 'recurring' : 'one_time',
       unit_amount: unitAmount, unit_amount_decimal: String(unitAmount),
     };
@@ -484,6 +498,7 @@ export class FakeStripe {
     const out = clone(sub);
     const invoiceExpands = expand.filter((e) => e.startsWith('latest_invoice')).map((e) => e.replace(/^latest_invoice\.?/, ''));
     if (invoiceExpands.length && sub.latest_invoice) out.latest_invoice = this.renderInvoice(this.invoices.get(sub.latest_invoice)!, invoiceExpands);
+    if (expand.includes('default_payment_method') && sub.default_payment_method) out.default_payment_method = clone(this.paymentMethods.get(sub.default_payment_method));
     return out;
   }
 
@@ -560,6 +575,7 @@ export class FakeStripe {
       if (number !== FakeStripe.cards.success) {
         throw stripeError(402, 'card_error', 'Your card number is incorrect.', { code: 'incorrect_number' });
       }
+      pi.payment_method = this.createCardPaymentMethod(number, pi.customer);
       this.deliver(this.payFirstInvoice(sub.id, 'succeeded'));
       return clone(pi);
     }
@@ -570,6 +586,21 @@ export class FakeStripe {
       return clone(pi);
     }
     throw stripeError(404, 'invalid_request_error', `Unrecognized request URL (${method}: /v1/payment_intents/${piId}/${action ?? ''})`);
+  }
+
+  /** The card a shopper typed, stored as Stripe stores it (brand and last 4 digits, never the number). */
+  createCardPaymentMethod(number: string, customer: string | null): string {
+    const brand = number.startsWith('4') ? 'visa' : number.startsWith('5') ? 'mastercard' : number.startsWith('3') ? 'amex' : 'unknown';
+    const pm = {
+      id: id('pm'), object: 'payment_method', allow_redisplay: 'unspecified', billing_details: { address: null, email: null, name: null, phone: null },
+      card: {
+        brand, checks: { address_line1_check: null, address_postal_code_check: null, cvc_check: 'pass' }, country: 'US', display_brand: brand,
+        exp_month: 12, exp_year: new Date().getUTCFullYear() + 8, funding: 'credit', last4: number.slice(-4), networks: { available: [brand], preferred: null }, wallet: null,
+      },
+      created: this.now(), customer, livemode: false, metadata: {}, type: 'card',
+    };
+    this.paymentMethods.set(pm.id, pm);
+    return pm.id;
   }
 
   /** Sends events to the configured webhook, signed, one after another (as Stripe would, but in order). */
@@ -615,10 +646,68 @@ export class FakeStripe {
   event(type: string, object: Obj, previousAttributes?: Obj): FakeStripeEvent {
     const data: FakeStripeEvent['data'] = { object: type.startsWith('invoice.') ? this.renderInvoice(object, []) : clone(object) };
     if (previousAttributes) data.previous_attributes = previousAttributes;
-    return {
+    const event: FakeStripeEvent = {
       id: id('evt'), object: 'event', api_version: FAKE_STRIPE_API_VERSION, created: this.now(), data, livemode: false,
       pending_webhooks: 1, request: { id: null, idempotency_key: null }, type,
     };
+    this.events.push(clone(event));
+    return event;
+  }
+
+  /**
+   * GET /v1/events with Stripe's list semantics (https://docs.stripe.com/api/events/list,
+   * https://docs.stripe.com/api/pagination): newest first; `created` as a number or a range
+   * (gt/gte/lt/lte); `type` (with `*` wildcards) or `types[]` (up to 20), not both; `limit` 1–100
+   * (default 10); `starting_after` (older than that event) or `ending_before` (newer than it: the
+   * page closest to it), not both; `has_more` says whether more lie beyond the page in that direction.
+   */
+  private listEvents(p: Obj): Obj {
+    if (p.type !== undefined && p.types !== undefined) throw stripeError(400, 'invalid_request_error', 'You may only specify one of these parameters: type, types.');
+    if (p.starting_after !== undefined && p.ending_before !== undefined) {
+      throw stripeError(400, 'invalid_request_error', 'You may only specify one of these parameters: ending_before, starting_after.');
+    }
+    const limit = p.limit === undefined ? 10 : Number(p.limit);
+    if (!Number.isInteger(limit) || limit < 1 || limit > 100) {
+      throw stripeError(400, 'invalid_request_error', 'This value must be greater than or equal to 1 and less than or equal to 100.', { param: 'limit' });
+    }
+    const types: string[] | null = p.types === undefined ? null : Object.values(p.types);
+    if (types && types.length > 20) throw stripeError(400, 'invalid_request_error', 'You may pass at most 20 types.', { param: 'types' });
+    const pattern = typeof p.type === 'string' ? new RegExp(`^${p.type.split('*').map((s: string) => s.replace(/[.+?^${}()|[\]\\]/g, '\\$&')).join('.*')}$`) : null;
+    const created = p.created;
+    const inRange = (t: number) => {
+      if (created === undefined) return true;
+      if (typeof created !== 'object') return t === Number(created);
+      return (created.gt === undefined || t > Number(created.gt)) && (created.gte === undefined || t >= Number(created.gte))
+        && (created.lt === undefined || t < Number(created.lt)) && (created.lte === undefined || t <= Number(created.lte));
+    };
+    // Position in Stripe's order: by creation time, then by creation order within a second.
+    const order = new Map(this.events.map((e, i) => [e.id, i]));
+    const newestFirst = (a: FakeStripeEvent, b: FakeStripeEvent) => b.created - a.created || order.get(b.id)! - order.get(a.id)!;
+    const matching = this.events
+      .filter((e) => inRange(e.created) && (!types || types.includes(e.type)) && (!pattern || pattern.test(e.type)))
+      .sort(newestFirst);
+    const anchorId = p.starting_after ?? p.ending_before;
+    let page: FakeStripeEvent[];
+    let hasMore: boolean;
+    if (anchorId === undefined) {
+      page = matching.slice(0, limit);
+      hasMore = matching.length > limit;
+    } else {
+      const anchor = this.events.find((e) => e.id === anchorId);
+      if (!anchor) {
+        throw stripeError(400, 'invalid_request_error', `No such event: '${anchorId}'`, { code: 'resource_missing', param: p.starting_after ? 'starting_after' : 'ending_before' });
+      }
+      if (p.starting_after !== undefined) {
+        const older = matching.filter((e) => newestFirst(anchor, e) < 0);
+        page = older.slice(0, limit);
+        hasMore = older.length > limit;
+      } else {
+        const newer = matching.filter((e) => newestFirst(e, anchor) < 0);
+        page = newer.slice(Math.max(0, newer.length - limit));
+        hasMore = newer.length > limit;
+      }
+    }
+    return { object: 'list', data: page.map(clone), has_more: hasMore, url: '/v1/events' };
   }
 
   /** The customer submits the payment form for the first invoice. */
@@ -630,7 +719,7 @@ export class FakeStripe {
     invoice.attempted = true;
     if (outcome === 'requires_action') {
       pi.status = 'requires_action';
-      pi.payment_method = id('pm');
+      pi.payment_method = this.createCardPaymentMethod(FakeStripe.cards.threeDSecure, pi.customer);
       pi.next_action = { type: 'use_stripe_sdk', use_stripe_sdk: { type: 'three_d_secure_redirect' } };
       return [this.event('invoice.payment_action_required', invoice)];
     }
@@ -649,7 +738,7 @@ export class FakeStripe {
       billing_details: { address: null, email: null, name: null, phone: null }, captured: true, created: this.now(), currency: pi.currency,
       customer: pi.customer, description: pi.description, disputed: false, failure_code: null, failure_message: null, livemode: false,
       metadata: {}, outcome: { network_status: 'approved_by_network', reason: null, risk_level: 'normal', seller_message: 'Payment complete.', type: 'authorized' },
-      paid: true, payment_intent: pi.id, payment_method: id('pm'), receipt_url: null, refunded: false, refunds: null, status: 'succeeded',
+      paid: true, payment_intent: pi.id, payment_method: pi.payment_method ?? sub.default_payment_method ?? this.createCardPaymentMethod(FakeStripe.cards.success, pi.customer), receipt_url: null, refunded: false, refunds: null, status: 'succeeded',
     };
     this.charges.set(charge.id, charge);
     Object.assign(pi, { status: 'succeeded', amount_received: pi.amount, latest_charge: charge.id, last_payment_error: null, next_action: null });

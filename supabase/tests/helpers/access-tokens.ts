@@ -41,6 +41,11 @@ export interface TokenOptions {
   legacy?: boolean;
   /** Sign with a key the project does not know. */
   foreignKey?: boolean;
+  /**
+   * Changes the claims before signing, as Supabase Auth's custom access token hook does
+   * (see access-token-hook.ts: the real hook function, run as GoTrue runs it).
+   */
+  customize?: (claims: Record<string, unknown>) => Promise<Record<string, unknown>>;
 }
 
 export async function createTestSigner(keys?: SignerKeys, issuer = TEST_ISSUER): Promise<TestSigner> {
@@ -54,18 +59,20 @@ export async function createTestSigner(keys?: SignerKeys, issuer = TEST_ISSUER):
     legacySecret,
     async token(userId, o = {}) {
       const now = Math.floor(Date.now() / 1000);
-      const jwt = new SignJWT({
+      const claims: Record<string, unknown> = {
+        iss: o.issuer ?? issuer,
+        aud: o.audience ?? 'authenticated',
+        exp: now + (o.expiresInSeconds ?? 3600),
+        iat: now,
+        sub: userId,
         role: o.role ?? 'authenticated',
         email: o.email ?? `${userId.slice(0, 8)}@example.test`,
+        phone: '',
         aal: 'aal1',
         session_id: randomUUID(),
         is_anonymous: false,
-      })
-        .setSubject(userId)
-        .setIssuer(o.issuer ?? issuer)
-        .setAudience(o.audience ?? 'authenticated')
-        .setIssuedAt(now)
-        .setExpirationTime(now + (o.expiresInSeconds ?? 3600));
+      };
+      const jwt = new SignJWT(o.customize ? await o.customize(claims) : claims);
       if (o.legacy) return jwt.setProtectedHeader({ alg: 'HS256', typ: 'JWT' }).sign(new TextEncoder().encode(legacySecret));
       const key: CryptoKey = o.foreignKey ? foreign.privateKey : privateKey;
       return jwt.setProtectedHeader({ alg: 'ES256', kid, typ: 'JWT' }).sign(key);

@@ -11,6 +11,8 @@ export async function devEnv(dataDir: string): Promise<Record<string, string>> {
     DEV_DB_PORT: String(await freePort()),
     DEV_API_PORT: String(await freePort()),
     DEV_STRIPE_PORT: String(await freePort()),
+    DEV_WEBHOOK_RECEIVER_PORT: String(await freePort()),
+    DEV_WEB_PORT: String(await freePort()),
   };
 }
 

@@ -27,6 +27,8 @@ const APPLE_ID = /^\d{15,20}$/;
 // Stripe-style random ids (`sub_1Q…`, `pi_…_secret_…`): at least 10 characters after the prefix, so
 // words such as `in_grace_period` stay as they are.
 const STRIPE_TOKEN = /(?<![A-Za-z0-9])(sub|cus|pi|seti|bps|bpc|in|ch|price|prod|secret|test|live)_([A-Za-z0-9]{10,})/g;
+// web-checkout-link's single-use codes (`wcl_` + 43 base64url characters), in the links it answers.
+const HANDOFF_CODE = /(?<![A-Za-z0-9])wcl_[A-Za-z0-9_-]{43}(?![A-Za-z0-9_-])/g;
 
 /**
  * Replaces run-specific values, keeping every key, type and format. Timestamps keep their relation
@@ -47,7 +49,9 @@ export function normalize(value: unknown, generatedAt: number): unknown {
     if (APPLE_ID.test(v)) return stand('apple', v, (n) => String(2_000_000_000_000_000 + n));
     const ts = TIMESTAMP.exec(v);
     if (ts) return shiftTimestamp(v, ts, generatedAt);
-    return v.replace(STRIPE_TOKEN, (_token, prefix: string, rest: string) => stand(`stripe-${prefix}`, rest, (n) => `${prefix}_fixture${n}`));
+    return v
+      .replace(HANDOFF_CODE, (code) => stand('handoff', code, (n) => `wcl_fixture${n}`))
+      .replace(STRIPE_TOKEN, (_token, prefix: string, rest: string) => stand(`stripe-${prefix}`, rest, (n) => `${prefix}_fixture${n}`));
   };
   return visit(value);
 }

@@ -11,9 +11,10 @@ import { join } from 'node:path';
 import { startAppStoreStack, TEST_APP_APPLE_ID, type AppStoreStack } from '../helpers/app-store-stack.ts';
 import { startStripeStack, WEB_ORIGIN, type StripeStack } from '../helpers/stripe-stack.ts';
 import { FakeAppStore, generateTestChain } from '../fakes/fake-app-store.ts';
-import type { TestDatabase } from '../helpers/test-database.ts';
+import { createTestDatabase, type TestDatabase } from '../helpers/test-database.ts';
 import { callFunction, startEdgeFunction, type CallResult } from '../helpers/edge-function.ts';
 import { ABOUT, contractDifferences, FIXTURES_DIR, normalize, readCommittedFixtures, type Fixture } from './contract-fixtures.ts';
+import { startWebCheckoutStack, type WebCheckoutStack } from '../web-checkout-link/stack.ts';
 
 const generatedAt = Date.now();
 const produced = new Map<string, Fixture>();
@@ -36,6 +37,17 @@ async function restSubscriptions(db: TestDatabase, userId: string): Promise<unkn
               from (select "public"."subscriptions".* from "public"."subscriptions") _postgrest_t`;
   });
   return JSON.parse(body);
+}
+
+/** One exam's first page of `practice_questions` as the app reads it (PostgREST's JSON); null user: anon. */
+async function restPracticeQuestions(db: TestDatabase, userId: string | null): Promise<unknown> {
+  const read = async (tx: Parameters<Parameters<TestDatabase['asAnon']>[0]>[0]) => {
+    const [{ body }] = await tx`select coalesce(json_agg(_postgrest_t), '[]')::text as body
+      from (select "public"."practice_questions".* from "public"."practice_questions"
+            where exam_code = 'security-plus' and position > 0 order by position limit 20) _postgrest_t`;
+    return JSON.parse(body);
+  };
+  return userId ? db.asUser(userId, read) : db.asAnon(read);
 }
 
 describe('iOS contract fixtures', () => {
@@ -144,6 +156,60 @@ describe('iOS contract fixtures', () => {
       const started = await s.call('subscribe', web(payer.token));
       s.stripe.payFirstInvoice(started.body.subscriptionId, 'succeeded');
       recordCall('subscribe.post-409-already-subscribed-stripe', 'POST /functions/v1/subscribe', await s.call('subscribe', web(payer.token)), 409);
+    });
+  });
+
+  describe('REST: practice questions behind RLS', () => {
+    let db: TestDatabase;
+    before(async () => {
+      db = await createTestDatabase();
+      await db.owner`insert into public.practice_questions (exam_code, position, question, choices, answer, explanation, is_premium)
+        values ('security-plus', 1, 'Which principle grants each account only the permissions it needs?',
+                '["Least privilege", "Separation of duties", "Defense in depth"]', 0, 'Least privilege limits the damage of a compromised account.', false),
+               ('security-plus', 2, 'What does a hash provide when a file is downloaded?',
+                '["Confidentiality", "Integrity", "Availability", "Non-repudiation"]', 1, 'A matching hash shows the file did not change.', true)`;
+    });
+    after(async () => db?.drop());
+
+    test('a subscriber reads every question, anyone else the free ones', async () => {
+      const subscriber = await db.createUser();
+      await db.owner`select * from billing.apply_subscription_update('app_store', ${'fixture-' + randomUUID()}, 'SUBSCRIBED.INITIAL_BUY',
+        now(), ${String(2_000_000_000_000_000 + Date.now())}, ${subscriber}, 'com.certgames.app.monthly_premium', 'active',
+        now() + interval '30 days', true, null, true)`;
+      const all = await restPracticeQuestions(db, subscriber) as { is_premium: boolean }[];
+      assert.deepEqual(all.map((q) => q.is_premium), [false, true]);
+      record('rest-practice-questions.subscriber', 'GET /rest/v1/practice_questions?select=*&exam_code=eq.security-plus&position=gt.0&order=position.asc&limit=20', 200, all);
+      const free = await restPracticeQuestions(db, await db.createUser()) as { is_premium: boolean }[];
+      assert.deepEqual(free.map((q) => q.is_premium), [false]);
+      assert.deepEqual(await restPracticeQuestions(db, null), free, 'signed out reads the same free questions');
+      record('rest-practice-questions.not-subscribed', 'GET /rest/v1/practice_questions?select=*&exam_code=eq.security-plus&position=gt.0&order=position.asc&limit=20', 200, free);
+    });
+  });
+
+  describe('Buy on the web: web-checkout-link', () => {
+    let s: WebCheckoutStack;
+    before(async () => {
+      s = await startWebCheckoutStack();
+    });
+    after(async () => s?.stop());
+
+    test('where it is offered, a link, and every refusal the app can meet', async () => {
+      recordCall('web-checkout-link.get-200', 'GET /functions/v1/web-checkout-link', await callFunction(s.link, { method: 'GET' }), 200);
+      const user = await s.signedUser();
+      recordCall('web-checkout-link.post-200', 'POST /functions/v1/web-checkout-link', await s.createLink(user.token), 200);
+      recordCall('web-checkout-link.post-401-unauthorized', 'POST /functions/v1/web-checkout-link', await s.createLink(undefined), 401);
+      recordCall('web-checkout-link.post-400-invalid-request', 'POST /functions/v1/web-checkout-link', await s.createLink(user.token, { storefront: 'usa' }), 400);
+      recordCall('web-checkout-link.post-403-storefront-not-eligible', 'POST /functions/v1/web-checkout-link',
+        await s.createLink(user.token, { storefront: 'CAN' }), 403);
+      await s.createLink(user.token);
+      await s.createLink(user.token);
+      recordCall('web-checkout-link.post-429-too-many-links', 'POST /functions/v1/web-checkout-link', await s.createLink(user.token), 429);
+      const subscriber = await s.signedUser();
+      await s.entitle(subscriber.id, 'app_store');
+      recordCall('web-checkout-link.post-409-already-subscribed', 'POST /functions/v1/web-checkout-link', await s.createLink(subscriber.token), 409);
+      const noEmail = await s.signedUser();
+      await s.db.owner`update auth.users set email = null where id = ${noEmail.id}`;
+      recordCall('web-checkout-link.post-409-no-email-address', 'POST /functions/v1/web-checkout-link', await s.createLink(noEmail.token), 409);
     });
   });
 

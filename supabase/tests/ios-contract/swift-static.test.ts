@@ -135,6 +135,30 @@ describe('iOS bridge: Swift checked statically', () => {
     assertModelFits('SubscriptionRow', syncRows, 'app-store-sync rows');
   });
 
+  test('PracticeQuestion: CodingKeys are the columns of public.practice_questions, and it decodes the REST rows', async () => {
+    const columns = await db.owner<{ column_name: string; data_type: string }[]>`
+      select column_name, data_type from information_schema.columns
+      where table_schema = 'public' and table_name = 'practice_questions' order by ordinal_position`;
+    assert.deepEqual(codingKeys('PracticeQuestion'), columns.map((c) => c.column_name), 'CodingKeys ≠ table columns (order included)');
+    const swiftTypes: Record<string, (t: string) => boolean> = {
+      bigint: (t) => t === 'Int64',
+      integer: (t) => t === 'Int' || t === 'Int32' || t === 'Int64',
+      smallint: (t) => t === 'Int' || t === 'Int16',
+      text: (t) => t === 'String',
+      boolean: (t) => t === 'Bool',
+      jsonb: (t) => t === '[String]', // choices: the check constraint admits only an array of strings
+    };
+    for (const c of model('PracticeQuestion.CodingKeys').cases) {
+      const column = columns.find((x) => x.column_name === c.raw)!;
+      const property = model('PracticeQuestion').properties.find((p) => p.name === c.name);
+      assert.ok(property, `no property ${c.name}`);
+      assert.ok(swiftTypes[column.data_type]?.(property.baseType), `${c.raw} is ${column.data_type} but PracticeQuestion.${c.name} is ${property.type}`);
+    }
+    const rows = bodies((name) => name.startsWith('rest-practice-questions.')).flat() as Record<string, unknown>[];
+    assert.ok(rows.some((r) => r.is_premium === true) && rows.some((r) => r.is_premium === false), 'fixtures with free and premium rows');
+    assertModelFits('PracticeQuestion', rows, 'REST practice_questions rows');
+  });
+
   test('function answer models have exactly the fields the functions answer with', () => {
     const ok = (prefix: string) => bodies((name, f) => name.startsWith(prefix) && f.status < 300) as Record<string, unknown>[];
     assertModelFits('AppStoreSyncResponse', ok('app-store-sync.'), 'app-store-sync 2xx');
@@ -142,6 +166,8 @@ describe('iOS bridge: Swift checked statically', () => {
     assertModelFits('WebSubscriptionStarted', ok('subscribe.post'), 'POST subscribe');
     assertModelFits('WebPortalSession', ok('portal.'), 'POST portal');
     assertModelFits('AccountDeletionResponse', ok('delete-account.'), 'POST delete-account');
+    assertModelFits('WebCheckoutStorefronts', ok('web-checkout-link.get'), 'GET web-checkout-link');
+    assertModelFits('WebCheckoutLink', ok('web-checkout-link.post'), 'POST web-checkout-link');
     const errors = bodies((_, f) => f.status >= 400) as Record<string, unknown>[];
     assert.ok(errors.length >= 5);
     assertModelFits('BackendErrorEnvelope', errors, 'error answers');

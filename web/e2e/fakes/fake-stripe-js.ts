@@ -82,7 +82,10 @@ class FakeElement {
     const wallets = this.owner.stripe.options.wallets ?? {};
     const available = { applePay: Boolean(wallets.applePay), googlePay: Boolean(wallets.googlePay), link: Boolean(wallets.link) };
     const labels: [keyof typeof available, string, string][] = [['applePay', 'apple_pay', 'Apple Pay'], ['googlePay', 'google_pay', 'Google Pay'], ['link', 'link', 'Pay with Link']];
-    node.innerHTML = labels.filter(([k]) => available[k]).map(([, type, label]) => `<button type="button" data-wallet="${type}" class="fake-wallet">${label}</button>`).join('');
+    // Like the real element: one button per row at `buttonHeight` (Stripe's default 44 px), full width.
+    const height = Number(this.options.buttonHeight ?? 44);
+    node.innerHTML = labels.filter(([k]) => available[k]).map(([, type, label]) =>
+      `<button type="button" data-wallet="${type}" class="fake-wallet" style="display:block;width:100%;height:${height}px;margin:0 0 8px;border-radius:6px;border:0;background:#000;color:#fff;font:600 16px system-ui,sans-serif">${label}</button>`).join('');
     node.querySelectorAll<HTMLButtonElement>('button[data-wallet]').forEach((button) =>
       button.addEventListener('click', () => {
         this.owner.walletUsed = true;

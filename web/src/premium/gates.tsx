@@ -1,8 +1,9 @@
 import { useEffect, type ReactNode } from 'react';
 import { useApp } from '../app-context.tsx';
+import { signInPath, subscribePath } from '../domain/redirects.ts';
 import { here, useRouter } from '../lib/router.tsx';
 import { useSubscription } from '../subscription/useSubscription.ts';
-import { Page, Spinner } from '../ui/components.tsx';
+import { PageSkeleton, Spinner } from '../ui/components.tsx';
 
 function Redirect({ to }: { to: string }) {
   const { navigate } = useRouter();
@@ -14,8 +15,9 @@ function Redirect({ to }: { to: string }) {
 export function RequireSignIn({ children }: { children: ReactNode }) {
   const { user, loading } = useApp();
   const { location } = useRouter();
-  if (loading) return <Page title=""><Spinner label="Loading…" /></Page>;
-  if (!user) return <Redirect to={`/sign-in?next=${encodeURIComponent(here(location))}`} />;
+  if (loading) return <PageSkeleton />;
+  // The reason travels with the redirect: "Sign in to open Premium" (domain/redirects.ts).
+  if (!user) return <Redirect to={signInPath(here(location))} />;
   return <>{children}</>;
 }
 
@@ -31,7 +33,7 @@ export function RequireSubscription({ children }: { children: ReactNode }) {
 function Entitled({ children }: { children: ReactNode }) {
   const { location } = useRouter();
   const { row, loading } = useSubscription();
-  if (loading) return <Page title=""><Spinner label="Checking your subscription…" /></Page>;
-  if (!row?.is_active) return <Redirect to={`/subscribe?next=${encodeURIComponent(here(location))}`} />;
+  if (loading) return <PageSkeleton label="Checking your subscription…" />;
+  if (!row?.is_active) return <Redirect to={subscribePath(here(location))} />;
   return <>{children}</>;
 }
