@@ -25,6 +25,7 @@ import { applyStripeMode, proxyRequest, startDevWeb, stripeModeFrom, type DevWeb
 import { describeMail, startLocalAuth, type LocalAuth } from './lib/dev-auth.ts';
 import { fakeStripeJsBundle } from '../web/e2e/web-stack.ts';
 import { listenForEntitlementEvents, type EntitlementEventListener } from './lib/entitlement-events-listener.ts';
+import postgres from 'postgres';
 
 const localDir = join(repoRoot, '.local');
 let dataDir = '';
@@ -99,6 +100,10 @@ async function prepareDatabase(pg: LocalPostgres, authenticatorPassword: string,
   const pushed = await pushMigrations(dbUrl);
   const applied = pushed.match(/Applying migration \S+/g)?.length ?? 0;
   console.log(applied ? `Applied ${applied} migration(s) with the Supabase CLI.` : 'Migrations are up to date.');
+  // The outbox notifies listeners only where asked (it serializes commits; see
+  // 20261129120200_entitlement_outbox.sql): here one listens, so each event is delivered at once.
+  const admin = postgres(pg.adminUrl, { max: 1, onnotice: () => {} });
+  await admin`alter database postgres set billing.notify_entitlement_events = 'on'`.finally(() => admin.end());
   if (firstStart) {
     await runSqlFile(dbUrl, seedFile);
     console.log('Seeded demo users (password "password123"): alex@example.com, jamie@example.com, sam@example.com');

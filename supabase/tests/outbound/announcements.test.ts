@@ -177,7 +177,7 @@ describe('outbound events: what else changes an entitlement', () => {
     assert.equal(events[0].payload.data.subscription?.store, 'app_store');
   });
 
-  test('each event gets one pending delivery per active endpoint, and a notification at commit', async () => {
+  test('each event gets one pending delivery per active endpoint, and a notification at commit where listeners asked for one', async () => {
     await db.owner`select billing.sync_outbound_endpoints(array['https://a.example/hook', 'https://b.example/hook'])`;
     await db.owner`select billing.sync_outbound_endpoints(array['https://b.example/hook', 'http://127.0.0.1:9/hook'])`;
     const [a] = await db.owner`select active from billing.outbound_endpoints where url = 'https://a.example/hook'`;
@@ -187,12 +187,21 @@ describe('outbound events: what else changes an entitlement', () => {
     const notes: { event_id: string; user_id: string; type: string }[] = [];
     try {
       await listener.listen('entitlement_events', (payload) => notes.push(JSON.parse(payload)));
+      // Off by default (a NOTIFY serializes commits): no notification for this person's event.
+      const quietUser = await db.createUser();
+      await applySubscriptionUpdate(db.owner, stripeUpdate({ userId: quietUser }));
+      assert.equal((await eventsOf(db.owner, quietUser)).length, 1);
+
+      const notifying = <T>(fn: (tx: typeof db.owner) => Promise<T>) => db.owner.begin(async (tx) => {
+        await tx`select set_config('billing.notify_entitlement_events', 'on', true)`;
+        return fn(tx as unknown as typeof db.owner);
+      });
       const userId = await db.createUser();
-      await assert.rejects(db.owner.begin(async (tx) => {
+      await assert.rejects(notifying(async (tx) => {
         await applySubscriptionUpdate(tx, stripeUpdate({ userId }));
         throw new Error('rolled back');
       }));
-      await applySubscriptionUpdate(db.owner, stripeUpdate({ userId }));
+      await notifying((tx) => applySubscriptionUpdate(tx, stripeUpdate({ userId })));
       const [event] = await eventsOf(db.owner, userId);
       const deliveries = await db.owner`
         select endpoint, status::text, attempts, user_id, seq from billing.outbound_deliveries where event_id = ${event.id} order by endpoint`;
@@ -201,7 +210,7 @@ describe('outbound events: what else changes an entitlement', () => {
         { endpoint: 'https://b.example/hook', status: 'pending', attempts: 0, user_id: userId, seq: 1 },
       ]);
       for (let i = 0; i < 50 && notes.length === 0; i++) await sleep(20);
-      assert.deepEqual(notes, [{ event_id: event.id, user_id: userId, type: 'became_active' }], 'one notification, none for the rolled-back change');
+      assert.deepEqual(notes, [{ event_id: event.id, user_id: userId, type: 'became_active' }], 'one notification, none for the rolled-back change nor where it is off');
     } finally {
       await listener.end();
       await db.owner`select billing.sync_outbound_endpoints(array[]::text[])`;
