@@ -97,7 +97,8 @@ test('POST subscribe sends the price shown; price_changed shows the new one and 
 
   const notice = await screen.findByText('The price has changed');
   expect(notice.closest('.notice')!.textContent).toContain('It went from $9.99/month to $12.99/month. Nothing was charged.');
-  expect(document.activeElement).toBe(notice.closest('.notice'));
+  // Focus moves in an effect after the notice renders.
+  await waitFor(() => expect(document.activeElement).toBe(notice.closest('.notice')));
   expect(screen.getByRole('button', { name: 'Subscribe · $12.99/month' })).toBeTruthy();
   expect(screen.getByTestId('due-today').textContent).toBe('$12.99');
   expect(calls.find((c) => c.key === 'POST subscribe')!.body).toEqual({ amount: 999, currency: 'usd', interval: 'month', intervalCount: 1 });
