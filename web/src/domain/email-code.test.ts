@@ -11,7 +11,7 @@ test('codes are read the way people paste them', () => {
 });
 
 test("the wait comes from Supabase Auth's 429 when it names one", () => {
-  expect(retryAfterSeconds({ code: 'over_email_send_rate_limit', status: 429, message: 'For security purposes, you can only request this after 42 seconds.' })).toBe(42);
+  expect(retryAfterSeconds({ code: 'over_email_send_rate_limit', status: 429, message: 'For security purposes, you can only request this after 42 seconds.' })).toBe(43);
   expect(retryAfterSeconds({ code: 'over_email_send_rate_limit', status: 429, message: 'For security purposes, you can only request this after 0 seconds.' })).toBe(1);
   // The project's hourly email limit names no time.
   expect(retryAfterSeconds({ code: 'over_email_send_rate_limit', status: 429, message: 'Email rate limit exceeded' })).toBe(RESEND_COOLDOWN_SECONDS);

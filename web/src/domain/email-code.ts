@@ -25,7 +25,9 @@ export const RESEND_COOLDOWN_SECONDS = 60;
 export function retryAfterSeconds(error: { code?: string; status?: number; message?: string }): number | null {
   if (error.code !== 'over_email_send_rate_limit' && error.status !== 429) return null;
   const seconds = /after (\d+) seconds?/i.exec(error.message ?? '')?.[1];
-  return seconds ? Math.max(1, Number(seconds)) : RESEND_COOLDOWN_SECONDS;
+  // Supabase Auth truncates the time left to whole seconds ("after 42" may mean 42.9): one more,
+  // so the button never comes back while a click would still be refused.
+  return seconds ? Number(seconds) + 1 : RESEND_COOLDOWN_SECONDS;
 }
 
 /** "0:42" — short enough for a button label. */
