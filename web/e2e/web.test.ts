@@ -71,6 +71,7 @@ describe('web app in Chromium', () => {
         await p.page.goto(s.supabase.lastLink(address, 'confirmation'));
         await p.page.waitForURL(`${s.origin}/account`);
         await p.page.getByRole('heading', { name: 'No subscription' }).waitFor();
+        await p.page.locator('#field-display_name:enabled').waitFor(); // the stored name has arrived
         assert.equal(await p.page.getByLabel('Display name').inputValue(), 'Ada Lovelace');
         await p.screenshot('account-unsubscribed');
       });
@@ -332,6 +333,7 @@ describe('web app in Chromium', () => {
       await p.page.getByRole('button', { name: 'Continue with Google' }).click();
       await p.page.waitForURL(`${s.origin}/account`);
       await p.page.getByRole('heading', { name: 'Ways to sign in' }).waitFor();
+      await p.page.locator('#field-display_name:enabled').waitFor(); // the stored name has arrived
       assert.equal(await p.page.getByLabel('Display name').inputValue(), 'Grace Hopper');
 
       // Add Apple (as someone who also uses the iPhone app would), then a password.

@@ -19,10 +19,15 @@ import './account.css';
 function Profile() {
   const { supabase, user } = useApp();
   const [name, setName] = useState('');
+  // The field waits for the stored name: typed into before it arrived, it would be overwritten.
+  const [loaded, setLoaded] = useState(false);
   const [state, setState] = useState<{ saved?: boolean; error?: string; busy?: boolean }>({});
   useEffect(() => {
     supabase.from('profiles').select('display_name').maybeSingle<{ display_name: string | null }>()
-      .then(({ data }) => setName(data?.display_name ?? ''));
+      .then(({ data }) => {
+        setName(data?.display_name ?? '');
+        setLoaded(true);
+      });
   }, [supabase]);
   const save = async (event: FormEvent) => {
     event.preventDefault();
@@ -33,8 +38,8 @@ function Profile() {
   return (
     <Card title="Profile" description={user?.email}>
       <form onSubmit={save} className="inline-form">
-        <Field label="Display name" name="display_name" autoComplete="name" value={name} onChange={(v) => { setName(v); setState({}); }} />
-        <Button type="submit" variant="secondary" busy={state.busy}>Save</Button>
+        <Field label="Display name" name="display_name" autoComplete="name" value={name} disabled={!loaded} onChange={(v) => { setName(v); setState({}); }} />
+        <Button type="submit" variant="secondary" busy={state.busy} disabled={!loaded}>Save</Button>
       </form>
       {state.saved && <Notice tone="success" className="notice--after">Saved.</Notice>}
       {state.error && <Notice tone="error" className="notice--after">{state.error}</Notice>}
