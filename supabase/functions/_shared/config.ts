@@ -12,7 +12,8 @@ function required(name: string): string {
   return value;
 }
 
-function optionalInt(name: string, fallback: number, min: number, max: number): number {
+/** An integer environment variable within [min, max], or the fallback when unset; ConfigError otherwise. */
+export function optionalInt(name: string, fallback: number, min: number, max: number): number {
   const raw = readEnv(name);
   if (raw === undefined) return fallback;
   const value = Number(raw);

@@ -1,8 +1,7 @@
 // One scheduled reconciliation run (the `reconcile` edge function; Supabase Cron calls it every 15
 // minutes, `npm run dev` every few minutes): take the lease, catch up Stripe and the App Store side
 // by side within one time budget, record the run and the state the next run starts from.
-import { ConfigError } from './config.ts';
-import { readEnv } from './env.ts';
+import { ConfigError, optionalInt } from './config.ts';
 import { isDatabaseUnavailable, isStripeUnavailable } from './dependency-errors.ts';
 import type { ErrorCode } from './http.ts';
 import { catchUpStripe, type StripeCatchUpReport } from './stripe-catch-up.ts';
@@ -37,15 +36,6 @@ export interface ReconcileLimits {
   appStoreHistoryDays: number;
 }
 
-function intEnv(name: string, fallback: number, min: number, max: number): number {
-  const raw = readEnv(name);
-  if (raw === undefined) return fallback;
-  const value = Number(raw);
-  if (!Number.isInteger(value) || value < min || value > max) {
-    throw new ConfigError(`Environment variable ${name} must be an integer from ${min} to ${max}, got "${raw}"`);
-  }
-  return value;
-}
 
 /** Bounds of each limit: the environment and a request may choose within them. */
 export const LIMIT_BOUNDS: Record<keyof ReconcileLimits, [min: number, max: number]> = {
@@ -60,7 +50,7 @@ export const LIMIT_BOUNDS: Record<keyof ReconcileLimits, [min: number, max: numb
 
 /** The limits from the environment (RECONCILE_*), defaults where unset. */
 export function reconcileLimits(): ReconcileLimits {
-  const env = (key: keyof ReconcileLimits, name: string, fallback: number) => intEnv(name, fallback, ...LIMIT_BOUNDS[key]);
+  const env = (key: keyof ReconcileLimits, name: string, fallback: number) => optionalInt(name, fallback, ...LIMIT_BOUNDS[key]);
   return {
     budgetSeconds: env('budgetSeconds', 'RECONCILE_BUDGET_SECONDS', 60),
     maxEvents: env('maxEvents', 'RECONCILE_MAX_EVENTS', 1000),

@@ -6,7 +6,7 @@
 // The code is in the fragment, which the browser never sends to a server (no request line, no
 // access log, no Referer). takeHandoffCode() reads it once and removes it from the address bar and
 // the history entry before anything else runs; the exchange sends it in a POST body.
-import { FunctionError } from '../lib/functions.ts';
+import { FunctionError, requestFunction } from '../lib/functions.ts';
 import type { WebConfig } from '../config.ts';
 
 /** The fragment parameter web-checkout-link puts the code in (its _shared/web-checkout.ts HANDOFF_PARAM). */
@@ -53,20 +53,8 @@ export type ExchangeAnswer =
  * server cannot be reached.
  */
 export async function exchangeHandoff(config: Pick<WebConfig, 'supabaseUrl' | 'supabasePublishableKey'>, code: string, accessToken?: string): Promise<ExchangeAnswer> {
-  const headers: Record<string, string> = { apikey: config.supabasePublishableKey, 'content-type': 'application/json' };
-  if (accessToken) headers.authorization = `Bearer ${accessToken}`;
-  let response: Response;
-  try {
-    response = await fetch(`${config.supabaseUrl}/functions/v1/web-checkout-exchange`, { method: 'POST', headers, body: JSON.stringify({ code }) });
-  } catch {
-    throw new FunctionError(0, 'network', 'We cannot reach the server. Check your connection and try again.');
-  }
-  const body = await response.json().catch(() => null);
-  if (!response.ok) {
-    const error = body?.error ?? {};
-    throw new FunctionError(response.status, error.code ?? 'internal_error', error.message ?? 'Something went wrong. Please try again.', error);
-  }
+  const body = await requestFunction<Record<string, unknown> | null>(config, 'web-checkout-exchange', { method: 'POST', body: { code }, accessToken });
   if (body?.status === 'already_signed_in') return { status: 'already_signed_in' };
-  if (body?.status === 'sign_in' && typeof body.token_hash === 'string' && body.type === 'magiclink') return body as ExchangeAnswer;
-  throw new FunctionError(response.status, 'internal_error', 'Something went wrong. Please try again.');
+  if (body?.status === 'sign_in' && typeof body.token_hash === 'string' && body.type === 'magiclink') return body as unknown as ExchangeAnswer;
+  throw new FunctionError(200, 'internal_error', 'Something went wrong. Please try again.');
 }
