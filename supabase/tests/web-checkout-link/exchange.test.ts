@@ -5,7 +5,7 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { decodeJwt } from 'jose';
 import { callFunction, startEdgeFunction } from '../helpers/edge-function.ts';
-import { freePort } from '../../../scripts/lib/local-postgres.ts';
+import { createServer, type AddressInfo } from 'node:net';
 import { codeOf, startWebCheckoutStack, WEB_ORIGIN, type WebCheckoutStack } from './stack.ts';
 
 describe('web-checkout-exchange', () => {
@@ -131,13 +131,18 @@ describe('web-checkout-exchange', () => {
   test('Supabase Auth unreachable: 503 auth_unavailable and the link still works afterwards', async () => {
     const user = await s.signedUser();
     const code = await linkFor(user);
-    const authDown = await startEdgeFunction('web-checkout-exchange', { ...s.env, SUPABASE_URL: `http://127.0.0.1:${await freePort()}` });
+    // Auth "unreachable": a port that drops every connection (a merely free port may be taken by
+    // another test's server meanwhile, when test files run in parallel).
+    const dropper = createServer((socket) => socket.destroy());
+    await new Promise<void>((resolve) => dropper.listen(0, '127.0.0.1', resolve));
+    const authDown = await startEdgeFunction('web-checkout-exchange', { ...s.env, SUPABASE_URL: `http://127.0.0.1:${(dropper.address() as AddressInfo).port}` });
     try {
       const res = await s.redeem(code, { fn: authDown });
       assert.equal(res.status, 503);
       assert.equal(res.body.error.code, 'auth_unavailable');
     } finally {
       await authDown.stop();
+      dropper.close();
     }
     assert.deepEqual(await s.links(user.id), [{ storefront: 'USA', consumed: false, live: true }], 'rolled back');
     const res = await s.redeem(code);
