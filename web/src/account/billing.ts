@@ -1,39 +1,9 @@
 // The web billing summary (`GET /functions/v1/portal`), read from Stripe on the server, and the
 // phrases the pages build from it. Pure, apart from the types.
 
-export interface PaymentMethodSummary {
-  type: string;
-  brand: string | null;
-  last4: string | null;
-  expMonth: number | null;
-  expYear: number | null;
-  wallet: string | null;
-}
-
-export interface BillingSummary {
-  email: string | null;
-  paymentMethod: PaymentMethodSummary | null;
-  subscription: {
-    status: string;
-    amount: number;
-    currency: string;
-    interval: string;
-    intervalCount: number;
-    formatted: string;
-    currentPeriodEnd: string | null;
-    cancelAtPeriodEnd: boolean;
-    trialEnd: string | null;
-  } | null;
-  latestInvoice: {
-    status: string | null;
-    amountPaid: number;
-    amountDue: number;
-    currency: string;
-    formattedPaid: string;
-    paidAt: string | null;
-    url: string | null;
-  } | null;
-}
+// The answer's shape is declared once, by the function that sends it.
+import type { BillingSummary, PaymentMethodSummary } from '../../../supabase/functions/portal/billing-summary.ts';
+export type { BillingSummary, PaymentMethodSummary };
 
 const BRANDS: Record<string, string> = {
   visa: 'Visa', mastercard: 'Mastercard', amex: 'American Express', discover: 'Discover', diners: 'Diners Club',
