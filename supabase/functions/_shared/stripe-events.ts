@@ -9,6 +9,7 @@ import { isDatabaseUnavailable } from './dependency-errors.ts';
 import { requireEventType, requireId, requireTime } from './event-validation.ts';
 import { ApiError } from './http.ts';
 import { stripe } from './stripe-client.ts';
+import type { ServerTiming } from './server-timing.ts';
 import { idOf, invoicePeriodEnd, routeStripeEvent } from './stripe-mapping.ts';
 import { type StripeSyncOutcome, syncStripeSubscription } from './stripe-sync.ts';
 
@@ -33,11 +34,11 @@ export function requireStripeEvent(value: unknown): Stripe.Event {
  * Processes one verified, well-formed Stripe event: 'duplicate' when the ledger already holds it
  * (unless it failed), else routes it, re-reads Stripe and applies. A failure other than bad input
  * or a lost database is recorded as 'failed' (the audit trail; a redelivery or the scheduled
- * catch-up processes it again) and rethrown.
+ * catch-up processes it again) and rethrown. `timing` (the webhook's) records the steps.
  */
-export async function processStripeEvent(event: Stripe.Event): Promise<StripeSyncOutcome> {
+export async function processStripeEvent(event: Stripe.Event, timing?: ServerTiming): Promise<StripeSyncOutcome> {
   try {
-    return await routeAndApply(event);
+    return await routeAndApply(event, timing);
   } catch (error) {
     // Bad input is answered 400 with nothing written; only real failures go on record.
     if (!(error instanceof ApiError)) await recordFailure(event, error);
@@ -45,12 +46,13 @@ export async function processStripeEvent(event: Stripe.Event): Promise<StripeSyn
   }
 }
 
-async function routeAndApply(event: Stripe.Event): Promise<StripeSyncOutcome> {
+async function routeAndApply(event: Stripe.Event, timing?: ServerTiming): Promise<StripeSyncOutcome> {
   // One round trip: the duplicate check, and the database clock before any read of Stripe (the
   // ordering time of what this event will read; see syncStripeSubscription).
   const [{ seen, now }] = await db()<{ seen: boolean; now: DbTime }[]>`
     select exists (select 1 from billing.store_events where store = 'stripe' and store_event_id = ${event.id} and result <> 'failed') as seen,
            clock_timestamp()::text as now`;
+  timing?.step('ledger');
   if (seen) return { result: 'duplicate' };
 
   const route = routeStripeEvent(event);
@@ -66,7 +68,7 @@ async function routeAndApply(event: Stripe.Event): Promise<StripeSyncOutcome> {
       });
     case 'subscription':
       requireId(route.subscriptionId, 'subscription id', /^sub_\w+$/);
-      return syncStripeSubscription(ledgerKey(event), route.subscriptionId, null, now);
+      return syncStripeSubscription(ledgerKey(event), route.subscriptionId, null, now, timing);
     case 'payment': {
       const paymentIntent = route.paymentIntent;
       if (!paymentIntent) return ignore(event, 'the charge has no payment intent');
@@ -82,7 +84,7 @@ async function routeAndApply(event: Stripe.Event): Promise<StripeSyncOutcome> {
       const subscriptionId = idOf(invoice?.parent?.subscription_details?.subscription);
       const periodEnd = invoice ? invoicePeriodEnd(invoice) : null;
       if (!invoice?.id || !subscriptionId || !periodEnd) return ignore(event, 'the charge is not for a subscription invoice');
-      return syncStripeSubscription(ledgerKey(event), subscriptionId, { chargeId: route.chargeId, invoiceId: invoice.id, periodEnd }, now);
+      return syncStripeSubscription(ledgerKey(event), subscriptionId, { chargeId: route.chargeId, invoiceId: invoice.id, periodEnd }, now, timing);
     }
   }
 }

@@ -5,6 +5,7 @@ import type Stripe from 'stripe';
 import { applyStripeUpdate, databaseNow, type DbTime, type PeriodState, recordStoreEvent } from './billing-db.ts';
 import { stripeConfig } from './config.ts';
 import { db } from './db.ts';
+import type { ServerTiming } from './server-timing.ts';
 import { listDisputesOfCharge, retrieveCharge, retrieveSubscription } from './stripe-read.ts';
 import { idOf, periodStateOfCharge, subscriptionUpdateFromStripe } from './stripe-mapping.ts';
 
@@ -22,13 +23,15 @@ export interface PaymentToRead { chargeId: string; invoiceId: string; periodEnd:
  * last has seen every change — whatever order the reads finish or apply in. This needs no lock
  * and holds no connection while Stripe answers. `readStartedAt` is that start (the webhook takes
  * it with its duplicate check); without it, it is read here. `ledger` names the event (a webhook
- * event, or an operator's refresh) in billing.store_events.
+ * event, or an operator's refresh) in billing.store_events. `timing` (the webhook's) records the
+ * Stripe read and the apply as steps.
  */
 export async function syncStripeSubscription(
   ledger: StripeLedgerKey,
   subscriptionId: string,
   payment: PaymentToRead | null,
   readStartedAt?: DbTime,
+  timing?: ServerTiming,
 ): Promise<StripeSyncOutcome> {
   const readAt = readStartedAt ?? await databaseNow(db());
   let sub: Stripe.Subscription;
@@ -42,11 +45,13 @@ export async function syncStripeSubscription(
     if ((error as { statusCode?: number }).statusCode === 404) return ignore(ledger, `subscription ${subscriptionId} or its charge does not exist in this Stripe account`);
     throw error;
   }
+  timing?.step('stripe');
   const update = subscriptionUpdateFromStripe(sub, { eventId: ledger.eventId, eventType: ledger.eventType, userId: null, gracePeriodDays: stripeConfig().gracePeriodDays }, readAt);
   if (payment && periodState) update.period = { id: payment.invoiceId, endsAt: payment.periodEnd, state: periodState, stateAt: readAt };
   // The owner is resolved in the applying statement (applyStripeUpdate), not here.
   const customerId = idOf(sub.customer as string | Stripe.Customer | Stripe.DeletedCustomer);
   const applied = await applyStripeUpdate(db(), update, customerId);
+  timing?.step('apply');
   return applied ? { result: applied.result } : ignore(ledger, `customer ${customerId} is not linked to any user`);
 }
 

@@ -3,6 +3,9 @@
 // duplicated or reordered deliveries cannot leave a stale state behind. The processing itself is
 // shared with the scheduled catch-up (reconcile): _shared/stripe-events.ts.
 //
+// Every answer to a verified event carries a Server-Timing header (_shared/server-timing.ts): the
+// time spent verifying, checking the ledger, re-reading Stripe and applying.
+//
 // Answers: 200 handled/ignored/duplicate · 400 bad signature or malformed event (nothing written)
 // · 503 Stripe or the database unavailable (Stripe retries; nothing half-written) · 500 otherwise.
 import type Stripe from 'stripe';
@@ -10,14 +13,18 @@ import { stripeWebhookConfig } from '../_shared/config.ts';
 import { ApiError, json, readBodyText, respond } from '../_shared/http.ts';
 import { stripe, webhookCryptoProvider } from '../_shared/stripe-client.ts';
 import { processStripeEvent, requireStripeEvent } from '../_shared/stripe-events.ts';
+import { ServerTiming } from '../_shared/server-timing.ts';
 
 const MAX_BODY_BYTES = 1024 * 1024;
 
 export function handleStripeWebhook(req: Request): Promise<Response> {
+  const timing = new ServerTiming();
   return respond(async () => {
     if (req.method !== 'POST') throw new ApiError(405, 'method_not_allowed', 'Stripe webhooks are POST requests');
     const event = await verifiedEvent(req);
-    return json(200, { received: true, ...(await processStripeEvent(event)) });
+    timing.step('verify');
+    const outcome = await processStripeEvent(event, timing);
+    return json(200, { received: true, ...outcome }, { 'server-timing': timing.header() });
   });
 }
 

@@ -4,6 +4,23 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { startStripeStack, subscriptionRowOf, WEB_ORIGIN, type StripeStack } from '../helpers/stripe-stack.ts';
 import type { FakeStripeEvent } from '../fakes/fake-stripe.ts';
+import { parseServerTiming, ServerTiming } from '../../functions/_shared/server-timing.ts';
+
+describe('Server-Timing', () => {
+  test('steps follow one another; parsing keeps names and durations and skips the rest', async () => {
+    const timing = new ServerTiming();
+    await new Promise((r) => setTimeout(r, 15));
+    timing.step('a');
+    timing.step('b');
+    const parsed = parseServerTiming(timing.header());
+    assert.deepEqual(Object.keys(parsed), ['a', 'b']);
+    assert.ok(parsed.a >= 10, timing.header());
+    assert.ok(parsed.b < parsed.a, timing.header());
+    assert.equal(new ServerTiming().header(), '');
+    assert.deepEqual(parseServerTiming('db;dur=53, app;dur=47.2, cache;desc="Cache Read";dur=23.2, missedCache, x;desc=y'), { db: 53, app: 47.2, cache: 23.2 });
+    assert.deepEqual(parseServerTiming(null), {});
+  });
+});
 
 describe('web billing lifecycle', () => {
   let s: StripeStack;
@@ -51,6 +68,10 @@ describe('web billing lifecycle', () => {
     assert.equal(row?.is_sandbox, true);
     const fake = s.stripe.subscriptions.get(started.subscriptionId)!;
     assert.equal(new Date(row!.current_period_ends_at).getTime(), fake.items.data[0].current_period_end * 1000);
+    // The subscription as read from Stripe is kept as a JSON object (not a JSON string of it).
+    const [stored] = await s.db.owner`select jsonb_typeof(latest_payload) as kind, latest_payload->>'id' as id, latest_payload->>'status' as status
+      from billing.store_subscriptions where store_subscription_id = ${started.subscriptionId}`;
+    assert.deepEqual({ ...stored }, { kind: 'object', id: started.subscriptionId, status: 'active' });
 
     // The Stripe subscription carries the right price, from the lookup key, and the user id.
     assert.equal(fake.items.data[0].price.lookup_key, 'premium_monthly');
@@ -215,6 +236,26 @@ describe('web billing lifecycle', () => {
     assert.equal(afterRows[0].n, before[0].n);
     const [ledger] = await s.db.owner`select result::text, error from billing.store_events where store_event_id = ${paid.id}`;
     assert.equal(ledger.result, 'ignored');
+  });
+
+  test('every answer to a verified event says where its time went (Server-Timing), and nothing else', async () => {
+    const user = await s.signedUser();
+    const started = await subscribe(user.token);
+    const [created] = s.stripe.payFirstInvoice(started.subscriptionId, 'succeeded');
+    const first = await s.deliver(created);
+    assert.equal(first.status, 200);
+    const steps = parseServerTiming(first.headers.get('server-timing'));
+    assert.deepEqual(Object.keys(steps), ['verify', 'ledger', 'stripe', 'apply']);
+    for (const ms of Object.values(steps)) assert.ok(ms >= 0 && ms < 10_000, JSON.stringify(steps));
+    assert.doesNotMatch(first.headers.get('server-timing')!, /sub_|cus_|evt_|desc=/);
+    // A duplicate stops at the ledger.
+    const again = await s.deliver(created);
+    assert.deepEqual([again.status, again.body.result], [200, 'duplicate']);
+    assert.deepEqual(Object.keys(parseServerTiming(again.headers.get('server-timing'))), ['verify', 'ledger']);
+    // A refused delivery has none.
+    const refused = await s.deliver(created, { signatureHeader: 't=1,v1=00' });
+    assert.equal(refused.status, 400);
+    assert.equal(refused.headers.get('server-timing'), null);
   });
 
   test('unhandled event types are acknowledged and recorded as ignored', async () => {
