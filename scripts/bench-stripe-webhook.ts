@@ -7,6 +7,8 @@
 //   npm run bench:webhook -- --rate 300 --seconds 30 --events 5000 --concurrency 16
 //   npm run bench:webhook -- --only ours                    # our function alone (no engine)
 //   npm run bench:webhook -- --profile                      # + CPU profile, pg_stat_activity, pg_stat_statements
+//   npm run bench:webhook -- --trace-slow                   # + the slowest 2% at the fixed rate, and where our time went
+//   npm run bench:webhook -- --heap-profile survivors       # + what our function allocates that scavenges copy (all | survivors | live)
 //
 // One embedded Postgres 17 holds both: our migrated database `postgres` (billing.*) and database
 // `stripe_sync_engine` (the engine's own migrations, schema `stripe`). One FAKE Stripe API serves
@@ -29,7 +31,8 @@ import { closedLoop, closedLoopSamples, duplicateCost, numericArg, openLoopSampl
 import { insertAuthUser } from '../supabase/tests/helpers/test-database.ts';
 import { FakeStripe, FAKE_STRIPE_API_VERSION, signStripePayload, type FakeStripeEvent } from '../supabase/tests/fakes/fake-stripe.ts';
 import { cpuBetween, cpuSnapshot, postmasterOf, startDenoFunction, startSyncEngineServer, type ServerProcess } from './lib/bench-processes.ts';
-import { connectCpuProfiler, instrumentFakeStripe, sampleActivity, summarizeCpuProfile, topStatements } from './lib/bench-profile.ts';
+import { connectCpuProfiler, type HeapProfileMode, instrumentFakeStripe, sampleActivity, summarizeCpuProfile, summarizeHeapProfile, topStatements } from './lib/bench-profile.ts';
+import { parseServerTiming } from '../supabase/functions/_shared/server-timing.ts';
 
 const RATE = numericArg('rate', 200);
 const SECONDS = numericArg('seconds', 20);
@@ -44,6 +47,14 @@ const ENGINE_POOL = numericArg('engine-pool', 0); // 0: the engine's default (10
 const ENGINE_REVALIDATE = stringArg('engine-revalidate') ?? 'subscription,invoice,customer,charge';
 const ONLY = stringArg('only'); // 'ours' | 'engine'
 const PROFILE = process.argv.includes('--profile');
+/** Sampling heap profile of our process over its first latency slice: all | survivors | live (bench-profile.ts). */
+const HEAP_PROFILE = stringArg('heap-profile') as HeapProfileMode | undefined;
+if (HEAP_PROFILE && !['all', 'survivors', 'live'].includes(HEAP_PROFILE)) throw new Error('--heap-profile all | survivors | live');
+/**
+ * Lists the slowest 2% of the fixed-rate deliveries per side (type, clusters, same subscription just
+ * before) and, for ours, where their time went, from the Server-Timing header of each answer.
+ */
+const TRACE_SLOW = process.argv.includes('--trace-slow');
 /** Extra Deno flags for our function, e.g. --deno-flags=--v8-flags=--trace-gc (its log then goes to bench-results/). */
 const DENO_FLAGS = stringArg('deno-flags')?.split(' ').filter(Boolean) ?? [];
 /** The throughput events go in slices, alternating the sides, so both see the same background load (1 with --profile). */
@@ -136,7 +147,7 @@ async function main() {
   const sides: Side[] = [];
   let ours: Side | undefined;
   if (ONLY !== 'engine') {
-    const fn = await startDenoFunction('stripe-webhook', { SUPABASE_DB_URL: url, STRIPE_WEBHOOK_SECRET: webhookSecret, ...stripe.env() }, { inspect: PROFILE, denoFlags: DENO_FLAGS });
+    const fn = await startDenoFunction('stripe-webhook', { SUPABASE_DB_URL: url, STRIPE_WEBHOOK_SECRET: webhookSecret, ...stripe.env() }, { inspect: PROFILE || Boolean(HEAP_PROFILE), denoFlags: DENO_FLAGS });
     cleanups.push(() => fn.stop());
     if (DENO_FLAGS.length) cleanups.push(() => mkdir('bench-results', { recursive: true }).then(() => writeFile('bench-results/stripe-webhook-ours.log', fn.logs())));
     ours = { ...fn, key: 'ours', database: 'postgres' };
@@ -195,8 +206,24 @@ async function main() {
   const sender = (side: Side) => (d: Signed): Promise<Sent> =>
     timedPost(side.url, { 'stripe-signature': d.header, 'content-type': 'application/json' }, d.payload);
 
+  /** Every latency-scenario delivery, for the slowest-requests breakdown (--trace-slow). */
+  const trace: { side: string; type: string; sub: string; at: number; ms: number; steps: Record<string, number> }[] = [];
+  const traced = (side: Side) => {
+    const send = sender(side);
+    return async (d: Signed): Promise<Sent> => {
+      const at = performance.now();
+      const sent = await send(d);
+      if (TRACE_SLOW) {
+        const e = JSON.parse(d.payload);
+        const o = e.data.object;
+        trace.push({ side: side.key, type: e.type, sub: o.object === 'subscription' ? o.id : (o.subscription ?? o.parent?.subscription_details?.subscription ?? ''), at, ms: sent.ms, steps: parseServerTiming(sent.serverTiming) });
+      }
+      return sent;
+    };
+  };
+
   // ---- measurement -----------------------------------------------------------------------------
-  const profiler = PROFILE && ours?.inspectorUrl ? await connectCpuProfiler(ours.inspectorUrl) : undefined;
+  const profiler = (PROFILE || HEAP_PROFILE) && ours?.inspectorUrl ? await connectCpuProfiler(ours.inspectorUrl) : undefined;
   if (profiler) cleanups.push(async () => profiler.close());
   if (PROFILE && ours && !profiler) log('WARNING: no inspector URL in the Deno output; no CPU profile');
   const monitor: Sql = postgres(pg.adminUrl, { max: 1, onnotice: () => {} });
@@ -210,10 +237,16 @@ async function main() {
     if (deep) await admin.unsafe('select pg_stat_statements_reset()');
     const sampler = deep ? sampleActivity(monitor, side.database, 10) : undefined;
     if (deep && side.key === 'ours' && profiler) await profiler.start();
+    const heap = HEAP_PROFILE && scenario === 'latency' && side.key === 'ours' && profiler && !profiles.heap;
+    if (heap) await profiler.startHeap(HEAP_PROFILE);
     stripeTiming.reset();
     const before = cpuSnapshot(side.pid, postmaster);
     const result = await run();
     const after = cpuSnapshot(side.pid, postmaster);
+    if (heap) {
+      profiles.heap = summarizeHeapProfile(await profiler.stopHeap());
+      log(`heap profile (${HEAP_PROFILE}) of ours over one latency slice: ${JSON.stringify(profiles.heap, null, 1)}`);
+    }
     const stripeCalls = stripeTiming.summary(events);
     const failed = Object.entries(result.statuses).filter(([s]) => s !== '200');
     if (failed.length) log(`WARNING ${side.key} ${scenario}: non-200 answers ${JSON.stringify(result.statuses)}\n${side.logs().slice(-2000)}`);
@@ -292,7 +325,7 @@ async function main() {
   for (let r = 0; r < ROUNDS; r++) {
     const round = { latency: {} as Record<string, unknown>, throughput: {} as Record<string, unknown> };
     const open = await sign(await makeEvents(RATE * SECONDS));
-    const openParts = await runSlices(open, LATENCY_SLICES, r, 'latency', (slice, side) => openLoopSamples(slice, RATE, sender(side)));
+    const openParts = await runSlices(open, LATENCY_SLICES, r, 'latency', (slice, side) => openLoopSamples(slice, RATE, traced(side)));
     for (const side of sides) {
       const { per_second, per_slice_per_second, concurrency: _, ...rest } = mergeSlices(openParts[side.key]);
       round.latency[side.key] = { target_per_second: RATE, achieved_per_second: per_second, per_slice_achieved_per_second: per_slice_per_second, ...rest };
@@ -305,6 +338,41 @@ async function main() {
   const dup = await sign(await makeEvents(DUPLICATES));
   const duplicates: Record<string, unknown> = {};
   for (const side of sides) duplicates[side.key] = await duplicateCost(dup, sender(side));
+
+  if (TRACE_SLOW) {
+    for (const side of sides) {
+      const mine = trace.filter((t) => t.side === side.key).sort((a, b) => a.at - b.at);
+      const cut = [...mine].sort((a, b) => b.ms - a.ms)[Math.floor(mine.length * 0.02)]?.ms ?? 0;
+      const slow = mine.filter((t) => t.ms >= cut);
+      const byType: Record<string, number> = {};
+      for (const t of mine) byType[t.type] = (byType[t.type] ?? 0) + 1;
+      const slowByType: Record<string, number> = {};
+      let sameSubWithin20 = 0;
+      for (const t of slow) {
+        slowByType[t.type] = (slowByType[t.type] ?? 0) + 1;
+        if (mine.some((o) => o !== t && o.sub === t.sub && o.at < t.at && t.at - o.at < 20)) sameSubWithin20++;
+      }
+      // Clusters: slow deliveries sent within 30 ms of each other (a stall hits every request in flight).
+      let clusters = 0;
+      for (let i = 0; i < slow.length; i++) if (i === 0 || slow[i].at - slow[i - 1].at > 30) clusters++;
+      log(`${side.key}: slowest 2% (≥ ${cut.toFixed(1)} ms): ${slow.length} deliveries in ${clusters} clusters; same subscription sent < 20 ms before: ${sameSubWithin20}; by type ${JSON.stringify(slowByType)} of ${JSON.stringify(byType)}`);
+      log(`${side.key}: slow ${slow.map((t) => `${(t.at / 1000).toFixed(2)}s:${t.ms.toFixed(0)}`).join(' ')}`);
+      // Where the slow ones spent their time, against all deliveries (our Server-Timing steps).
+      const withSteps = mine.filter((t) => Object.keys(t.steps).length);
+      if (withSteps.length) {
+        const mean = (ts: typeof mine, f: (t: (typeof mine)[number]) => number) => Math.round((ts.reduce((a, t) => a + f(t), 0) / ts.length) * 100) / 100;
+        const steps = [...new Set(withSteps.flatMap((t) => Object.keys(t.steps)))];
+        const slowWith = slow.filter((t) => Object.keys(t.steps).length);
+        const row = (ts: typeof mine) => ({
+          ...Object.fromEntries(steps.map((k) => [k, mean(ts, (t) => t.steps[k] ?? 0)])),
+          outside_the_handler: mean(ts, (t) => t.ms - Object.values(t.steps).reduce((a, b) => a + b, 0)),
+          total: mean(ts, (t) => t.ms),
+        });
+        log(`${side.key}: mean ms per step (Server-Timing), all deliveries ${JSON.stringify(row(withSteps))}`);
+        log(`${side.key}: mean ms per step (Server-Timing), slowest 2%     ${JSON.stringify(row(slowWith))}`);
+      }
+    }
+  }
 
   // ---- what each side stored (a sanity check that both did the work) ---------------------------
   const stored: Record<string, unknown> = {};
@@ -382,7 +450,7 @@ async function main() {
     rounds,
     duplicates,
     stored,
-    ...(PROFILE ? { profile: profiles } : {}),
+    ...(PROFILE || HEAP_PROFILE ? { profile: profiles } : {}),
     wall_seconds: Math.round((performance.now() - started) / 1000),
   });
   console.log(`\n${lines.join('\n')}\n`);

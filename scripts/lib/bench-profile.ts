@@ -48,7 +48,49 @@ export async function connectCpuProfiler(inspectorUrl: string) {
       const { profile } = (await call('Profiler.stop')) as { profile: CpuProfile };
       return profile;
     },
+    /**
+     * Sampling heap profile. `all`: every allocation; `survivors`: what no young-generation
+     * collection freed (survived one, or is still young when stopped), the work scavenges copy and
+     * promote; `live`: what no collection freed by the time it stops.
+     */
+    startHeap: async (mode: HeapProfileMode) => {
+      await call('HeapProfiler.enable');
+      await call('HeapProfiler.startSampling', {
+        samplingInterval: 4096,
+        includeObjectsCollectedByMinorGC: mode === 'all',
+        includeObjectsCollectedByMajorGC: mode !== 'live',
+      });
+    },
+    async stopHeap(): Promise<HeapSamplingProfile> {
+      const { profile } = (await call('HeapProfiler.stopSampling')) as { profile: HeapSamplingProfile };
+      return profile;
+    },
     close: () => ws.close(),
+  };
+}
+
+export type HeapProfileMode = 'all' | 'survivors' | 'live';
+interface HeapNode { callFrame: { functionName: string; url: string; lineNumber: number }; selfSize: number; children: HeapNode[] }
+export interface HeapSamplingProfile { head: HeapNode }
+
+/** Sampled bytes by allocating stack (the innermost `depth` frames), largest first. */
+export function summarizeHeapProfile(profile: HeapSamplingProfile, top = 40, depth = 4) {
+  const bySite = new Map<string, number>();
+  const frame = (n: HeapNode) => `${n.callFrame.functionName || '(anonymous)'} ${n.callFrame.url.replace(/^.*\/(supabase|node_modules)\//, '$1/')}:${n.callFrame.lineNumber + 1}`;
+  let total = 0;
+  const walk = (n: HeapNode, stack: string[]) => {
+    const here = [...stack, frame(n)];
+    if (n.selfSize) {
+      const key = here.slice(-depth).reverse().join(' < ');
+      bySite.set(key, (bySite.get(key) ?? 0) + n.selfSize);
+      total += n.selfSize;
+    }
+    for (const c of n.children) walk(c, here);
+  };
+  walk(profile.head, []);
+  return {
+    sampled_kb: Math.round(total / 1024),
+    top_sites: [...bySite].sort((a, b) => b[1] - a[1]).slice(0, top).map(([site, bytes]) => ({ kb: Math.round(bytes / 1024), site })),
   };
 }
 

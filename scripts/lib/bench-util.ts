@@ -21,6 +21,8 @@ export function summarize(samplesMs: number[]): LatencySummary {
 export interface Sent {
   ms: number;
   status: number;
+  /** The answer's Server-Timing header, when it has one. */
+  serverTiming?: string;
 }
 
 /** One timed POST, body drained, as the sender (Stripe, Apple) experiences it. */
@@ -28,7 +30,8 @@ export async function timedPost(url: string, headers: Record<string, string>, bo
   const start = performance.now();
   const res = await fetch(url, { method: 'POST', headers, body });
   await res.arrayBuffer();
-  return { ms: performance.now() - start, status: res.status };
+  const serverTiming = res.headers.get('server-timing') ?? undefined;
+  return { ms: performance.now() - start, status: res.status, ...(serverTiming ? { serverTiming } : {}) };
 }
 
 /** Open loop: item i is sent at start + i/rate seconds, whatever the latency (as a store sends). */
