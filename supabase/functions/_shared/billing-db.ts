@@ -116,12 +116,13 @@ function outcomeOf(row: ApplyRow): ApplyOutcome {
 // billing.apply_subscription_update's arguments other than p_user_id, in one place: name and value.
 //
 // Why a fixed statement text and a flat list of values instead of nested sql`` fragments: the
-// webhook runs this for nearly every event, and each fragment is a postgres.js Query (a Promise)
-// holding its arguments, the payload's object graph among them. Measured under 200 events/s
-// (npm run bench:webhook -- --only ours --deno-flags "--v8-flags=--trace-gc-nvp"), those graphs
-// were what young-generation collections copied and promoted (≈ 4 MB a collection, pauses of
-// 8-12 ms that every request in flight waited out: the webhook's p99). The payload goes as the
-// object: the statement is prepared, so postgres.js learns the parameter is jsonb and serializes it.
+// webhook runs this for nearly every event, and each fragment is one more postgres.js Query (a
+// Promise) holding its arguments. Under 200 events/s (npm run bench:webhook -- --only ours
+// --deno-flags "--v8-flags=--trace-gc-nvp") the function's young-generation collections promote
+// several MB each; this statement's objects are a large share of it: one statement instead of
+// three took it from ≈ 4.0 to ≈ 3.2 MB a collection (see docs/benchmarks.md, third session). The
+// payload goes as the object: the statement is prepared, so postgres.js learns from Postgres that
+// the parameter is jsonb and serializes it (a JSON text here would be stored as a JSON string).
 const APPLY_ARGUMENTS = [
   'p_store', 'p_event_id', 'p_event_type', 'p_event_at', 'p_store_subscription_id', 'p_product_id', 'p_status',
   'p_expires_at', 'p_will_renew', 'p_grace_period_expires_at', 'p_is_sandbox', 'p_is_family_shared', 'p_payload',
