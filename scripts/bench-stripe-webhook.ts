@@ -322,6 +322,8 @@ async function main() {
     return bySide;
   };
   const rounds: { latency: Record<string, unknown>; throughput: Record<string, unknown> }[] = [];
+  /** Every fixed-rate latency of every round, per side: the p99 target is judged on these. */
+  const pooled: Record<string, number[]> = {};
   for (let r = 0; r < ROUNDS; r++) {
     const round = { latency: {} as Record<string, unknown>, throughput: {} as Record<string, unknown> };
     const open = await sign(await makeEvents(RATE * SECONDS));
@@ -329,6 +331,7 @@ async function main() {
     for (const side of sides) {
       const { per_second, per_slice_per_second, concurrency: _, ...rest } = mergeSlices(openParts[side.key]);
       round.latency[side.key] = { target_per_second: RATE, achieved_per_second: per_second, per_slice_achieved_per_second: per_slice_per_second, ...rest };
+      (pooled[side.key] ??= []).push(...openParts[side.key].flatMap((p) => p.latencies));
     }
     const closed = await sign(await makeEvents(THROUGHPUT_EVENTS));
     const parts = await runSlices(closed, SLICES, r, 'throughput', (slice, side) => closedLoopSamples(slice, CONCURRENCY, sender(side)));
@@ -412,6 +415,7 @@ async function main() {
     [`latency at ${RATE}/s: p50 (ms)`, pick('ours', (x) => x.latency.p50_ms, 'latency'), pick('engine', (x) => x.latency.p50_ms, 'latency'), 'lower'],
     [`latency at ${RATE}/s: p90 (ms)`, pick('ours', (x) => x.latency.p90_ms, 'latency'), pick('engine', (x) => x.latency.p90_ms, 'latency'), 'lower'],
     [`latency at ${RATE}/s: p99 (ms)`, pick('ours', (x) => x.latency.p99_ms, 'latency'), pick('engine', (x) => x.latency.p99_ms, 'latency'), 'lower'],
+    [`latency at ${RATE}/s: p99 over all rounds' deliveries (ms)`, pooled.ours && summarize(pooled.ours).p99_ms, pooled.engine && summarize(pooled.engine).p99_ms, 'lower'],
     [`  achieved rate (events/s)`, pick('ours', (x) => x.achieved_per_second, 'latency'), pick('engine', (x) => x.achieved_per_second, 'latency'), 'higher'],
     [`  server CPU per event at ${RATE}/s (ms)`, pick('ours', (x) => x.cpu.server_cpu_ms_per_event, 'latency'), pick('engine', (x) => x.cpu.server_cpu_ms_per_event, 'latency'), 'lower'],
     [`first delivery, one at a time: p50 (ms)`, dupPick('ours', (x) => x.first_delivery.p50_ms), dupPick('engine', (x) => x.first_delivery.p50_ms), 'lower'],
@@ -425,8 +429,12 @@ async function main() {
     ...rows.map(([name, a, b]) => `| ${name} | ${fmt(a)} | ${fmt(b)} | ${fmt(ratio(a, b))} |`),
   ];
   const throughputRatio = ratio(rows[0][1], rows[0][2]);
-  const p99Row = rows.find(([name]) => name.includes(`${RATE}/s: p99`))!;
+  // The p99 target is judged on every round's deliveries together: each side's median of per-round
+  // p99s can pair one side's calm round with the other's stalled one.
+  const p99Row = rows.find(([name]) => name.includes(`${RATE}/s: p99 over all rounds`))!;
   const p99Ratio = ratio(p99Row[1], p99Row[2]);
+  // deno-lint-ignore no-explicit-any
+  const perRound = rounds.map((r) => ratio((r.latency.ours as any)?.latency.p99_ms, (r.latency.engine as any)?.latency.p99_ms)).filter((x): x is number => x !== undefined);
   const achieved = rows.find(([name]) => name.includes('achieved rate'))!;
   const sustained = [achieved[1], achieved[2]].every((x) => x === undefined || x >= RATE * 0.97);
   const targets = {
@@ -435,6 +443,7 @@ async function main() {
     throughput_target_met: throughputRatio === undefined ? undefined : throughputRatio >= 1,
     p99_ratio: p99Ratio,
     p99_target_met: p99Ratio === undefined ? undefined : p99Ratio <= 1,
+    p99_ratio_per_round: perRound,
   };
 
   await writeReport('bench-stripe-webhook', {
@@ -456,7 +465,8 @@ async function main() {
   console.log(`\n${lines.join('\n')}\n`);
   if (throughputRatio !== undefined) {
     console.log(`target throughput ≥ 1.0× engine: ${throughputRatio}× ${targets.throughput_target_met ? 'MET' : 'NOT MET'}`);
-    console.log(`target p99 at ${RATE}/s ≤ 1.0× engine: ${p99Ratio}× ${targets.p99_target_met ? 'MET' : 'NOT MET'}`);
+    console.log(`target p99 at ${RATE}/s ≤ 1.0× engine (all rounds' deliveries): ${p99Ratio}× ${targets.p99_target_met ? 'MET' : 'NOT MET'}`);
+    if (perRound.length > 1) console.log(`  per round: ${perRound.join(', ')} (ours lower in ${perRound.filter((x) => x < 1).length} of ${perRound.length})`);
     if (!sustained) console.log(`  (caution: a side did not sustain ${RATE}/s on this machine — its p99 measures a growing backlog, not service time)`);
   }
   if (PROFILE) console.log(`profile details: bench-results/bench-stripe-webhook.json ("profile"), CPU profile: bench-results/stripe-webhook-ours.cpuprofile`);
