@@ -1,5 +1,6 @@
 // The edge functions' only way to write billing data: thin, typed calls to the SQL functions in
 // supabase/migrations/*_billing_apply_functions.sql, each in the caller's transaction.
+import type postgres from 'postgres';
 import type { Sql, TransactionSql } from 'postgres';
 
 /** Mirrors the billing.store enum. */
@@ -130,7 +131,8 @@ const APPLY_ARGUMENTS = [
   'p_period_is_trial', 'p_period_state', 'p_period_state_at',
 ] as const;
 
-type ApplyValue = string | number | boolean | Date | null;
+/** What postgres.js sends; the payload (JSON) is serialized as the jsonb Postgres says the parameter is. */
+type ApplyValue = string | number | boolean | Date | null | postgres.JSONValue;
 
 function applyArguments(u: SubscriptionUpdate): ApplyValue[] {
   const values: Record<(typeof APPLY_ARGUMENTS)[number], ApplyValue> = {
@@ -146,7 +148,7 @@ function applyArguments(u: SubscriptionUpdate): ApplyValue[] {
     p_grace_period_expires_at: u.gracePeriodExpiresAt,
     p_is_sandbox: u.isSandbox,
     p_is_family_shared: u.isFamilyShared ?? false,
-    p_payload: u.payload === undefined ? null : u.payload as ApplyValue,
+    p_payload: u.payload === undefined ? null : u.payload as postgres.JSONValue,
     p_snapshot_rank: u.snapshotRank ?? 1,
     p_current_period_id: u.currentPeriodId ?? null,
     p_current_period_ends_at: u.currentPeriodEndsAt ?? null,
