@@ -95,8 +95,9 @@ function Account() {
   const subscription = useSubscription();
   const price = usePrice();
   const row = subscription.row;
-  // Web billing facts (amount, next charge, card) for anyone with a web subscription, from Stripe via the portal function.
-  const billing = useBillingSummary(Boolean(row && (row.store === 'stripe' || row.active_in_both_stores)));
+  // Web billing facts (amount, next charge, card), from Stripe via the portal function: read only
+  // where the card shows them, a subscription billed on the web.
+  const billing = useBillingSummary(row?.store === 'stripe');
   return (
     <Page title="Account">
       {location.search.get('password') === 'updated' && <Notice tone="success">Your password was changed.</Notice>}

@@ -106,7 +106,7 @@ function PayingTwice({ portal, appStoreUrl }: { portal: Portal; appStoreUrl: str
  */
 export function SubscriptionCard({ row, billing, price }: {
   row: SubscriptionRow | null;
-  /** The web billing summary, for a subscription billed through Stripe (or paying twice). */
+  /** The web billing summary, for a subscription billed through Stripe. */
   billing?: { summary: BillingSummary | null; loading: boolean; error: string | null };
   /** Today's price (GET subscribe), for the empty and ended states. */
   price?: Price;

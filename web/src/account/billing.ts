@@ -3,6 +3,7 @@
 
 // The answer's shape is declared once, by the function that sends it.
 import type { BillingSummary, PaymentMethodSummary } from '../../../supabase/functions/portal/billing-summary.ts';
+import { perInterval } from '../subscribe/price.ts';
 export type { BillingSummary, PaymentMethodSummary };
 
 const BRANDS: Record<string, string> = {
@@ -33,5 +34,5 @@ export function paymentMethodExpiry(pm: PaymentMethodSummary | null): string | n
 
 /** "$9.99/month" for the subscription's own price (which may differ from today's price for new subscribers). */
 export function subscriptionPrice(sub: NonNullable<BillingSummary['subscription']>): string {
-  return sub.intervalCount === 1 ? `${sub.formatted}/${sub.interval}` : `${sub.formatted} every ${sub.intervalCount} ${sub.interval}s`;
+  return perInterval(sub);
 }

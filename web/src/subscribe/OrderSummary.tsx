@@ -4,7 +4,7 @@
 import { useEffect, useState } from 'react';
 import { Icon } from '../ui/icons.tsx';
 import { NARROW_SCREEN, useMediaQuery } from '../ui/useMediaQuery.ts';
-import { amountDueToday, billedPhrase, everyInterval, firstRenewal, formatDay, formatMoney, type Price } from './price.ts';
+import { amountDueToday, billedPhrase, everyInterval, firstRenewal, formatDay, formatMoney, intervalPhrase, type Price } from './price.ts';
 import { PREMIUM_INCLUDES } from './product.ts';
 
 /** "Then $9.99 every month, renews on January 25, 2027. Cancel anytime in Account." */
@@ -27,7 +27,7 @@ export function OrderSummary({ price, title, now = new Date() }: { price: Price;
       <p className="order-summary__price" data-testid="summary-price">
         {price.trialPeriodDays ? <span className="order-summary__trial">{price.trialPeriodDays} days free, then</span> : null}
         <span className="order-summary__amount">{price.formatted}</span>
-        <span className="order-summary__per">per<br />{price.intervalCount === 1 ? price.interval : `${price.intervalCount} ${price.interval}s`}</span>
+        <span className="order-summary__per">per<br />{intervalPhrase(price)}</span>
       </p>
       <details className="order-summary__details" open={open} onToggle={(e) => setOpen((e.currentTarget as HTMLDetailsElement).open)}>
         <summary>{open ? 'Hide details' : 'What’s included'}</summary>

@@ -23,12 +23,12 @@ export function formatMoney(amount: number, currency: string, locale = 'en-US'):
 }
 
 /** "month", "3 months". */
-export function intervalPhrase(price: Pick<Price, 'interval' | 'intervalCount'>): string {
+export function intervalPhrase(price: { interval: string; intervalCount: number }): string {
   return price.intervalCount === 1 ? price.interval : `${price.intervalCount} ${price.interval}s`;
 }
 
 /** "$9.99/month", "$24.99 every 3 months". */
-export function perInterval(price: Pick<Price, 'formatted' | 'interval' | 'intervalCount'>): string {
+export function perInterval(price: { formatted: string; interval: string; intervalCount: number }): string {
   return price.intervalCount === 1 ? `${price.formatted}/${price.interval}` : `${price.formatted} every ${intervalPhrase(price)}`;
 }
 

@@ -1,5 +1,5 @@
 // A page: its <main>, its one <h1>, and the tab title. The heading is focusable (tabIndex -1) so
-// route changes can move focus to it (`focusPageHeading`), as screen-reader users expect.
+// route changes can move focus to it (lib/router.tsx useHeadingFocusOnNavigation), as screen-reader users expect.
 import { useEffect, useLayoutEffect, type ReactNode } from 'react';
 import { useApp } from '../app-context.tsx';
 import { applyBrand } from './brand.ts';
@@ -18,11 +18,6 @@ export function usePageTitle(title: string): void {
   useEffect(() => {
     document.title = documentTitle(title, config.brand.name);
   }, [title, config.brand.name]);
-}
-
-/** Moves focus to the page's heading (after a client-side navigation). */
-export function focusPageHeading(): void {
-  document.querySelector<HTMLElement>('main h1[tabindex="-1"]')?.focus({ preventScroll: true });
 }
 
 export function PageHeading({ title, description, eyebrow, icon }: { title: ReactNode; description?: ReactNode; eyebrow?: ReactNode; icon?: ReactNode }) {
