@@ -20,7 +20,7 @@ import { chromium } from 'playwright-core';
 import { numericArg, summarize, writeReport } from './lib/bench-util.ts';
 import { freePort } from './lib/local-postgres.ts';
 import { runLighthouse, type LighthouseRun } from './lib/lighthouse.ts';
-import { startWebStack, type WebPage, type WebStack } from '../web/e2e/web-stack.ts';
+import { CHROMIUM, startWebStack, type WebPage, type WebStack } from '../web/e2e/web-stack.ts';
 import { startTestPostgres } from './lib/test-postgres.ts';
 
 const RUNS = numericArg('runs', 15);
@@ -95,10 +95,7 @@ function report(route: Route, files: Loaded[], tti: number[]) {
 async function lighthouseRuns(stack: WebStack, email: string): Promise<Record<string, LighthouseRun>> {
   const port = await freePort();
   const profile = await mkdtemp(join(tmpdir(), 'bench-web-lighthouse-'));
-  const context = await chromium.launchPersistentContext(profile, {
-    executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync', `--remote-debugging-port=${port}`],
-  });
+  const context = await chromium.launchPersistentContext(profile, { ...CHROMIUM, args: [...CHROMIUM.args, `--remote-debugging-port=${port}`] });
   try {
     await stack.routeFakes(context);
     const page = context.pages()[0] ?? await context.newPage();

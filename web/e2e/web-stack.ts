@@ -96,6 +96,12 @@ export function fakeStripeJsBundle(): Promise<string> {
   return fakeStripeJs;
 }
 
+/** Debian's Chromium, headless, with nothing reaching out to the network on its own (also bench:web's). */
+export const CHROMIUM = {
+  executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
+  args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+};
+
 export async function startWebStack(): Promise<WebStack> {
   const db = await createTestDatabase();
   const signer = await createTestSigner();
@@ -135,10 +141,7 @@ export async function startWebStack(): Promise<WebStack> {
   const supabase = await new FakeSupabase(db, signer, Object.fromEntries(Object.entries(functions).map(([k, f]) => [k, f.url])), supabasePort).start();
   // Tokens carry the entitlements claim, from the real hook function in the test database.
   supabase.accessTokens = await accessTokenIssuer(testSuperuserUrl(db.name));
-  const browser: Browser = await chromium.launch({
-    executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-  });
+  const browser: Browser = await chromium.launch(CHROMIUM);
   await mkdir(ARTIFACTS, { recursive: true });
   const stripeJs = await fakeStripeJsBundle();
 
