@@ -71,3 +71,23 @@ test('no subscription: today’s price and a subscribe action', () => {
   expect(screen.getByTestId('account-price').textContent).toBe('$9.99 per month. Cancel anytime.');
   expect(screen.getByRole('link', { name: 'Subscribe · $9.99/month' }).getAttribute('href')).toBe('/subscribe');
 });
+
+test('the summary line and the facts below it name the same day, in the reader’s time zone', () => {
+  const zone = process.env.TZ;
+  process.env.TZ = 'America/Los_Angeles';
+  try {
+    // Ends at 3 am UTC on December 25: the evening of December 24 in California.
+    const end = '2026-12-25T03:00:00Z';
+    const summary = { ...billing.summary, subscription: { ...billing.summary.subscription, currentPeriodEnd: end } };
+    renderPage(<SubscriptionCard row={subscriptionRow({ current_period_ends_at: end })} billing={{ ...billing, summary }} />, { supabase: fakeSupabase({ signedIn: true }) });
+    expect(screen.getByText('Renews on December 24, 2026.')).toBeTruthy();
+    expect(screen.getByTestId('account-next-charge').textContent).toBe('$9.99 on December 24, 2026');
+    cleanup();
+    renderPage(<SubscriptionCard row={subscriptionRow({ store: 'app_store', manage_with: 'app_store', current_period_ends_at: end })} />);
+    expect(screen.getByText('Renews on December 24, 2026.')).toBeTruthy();
+    expect(screen.getByText('December 24, 2026')).toBeTruthy();
+  } finally {
+    if (zone === undefined) delete process.env.TZ;
+    else process.env.TZ = zone;
+  }
+});

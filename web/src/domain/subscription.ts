@@ -1,4 +1,5 @@
 // What a person sees about their subscription: pure, from their row of `public.subscriptions`.
+import { formatDay } from './dates.ts';
 
 /** A row of the public.subscriptions view (one per user). */
 export interface SubscriptionRow {
@@ -34,9 +35,8 @@ export interface SubscriptionSummary {
 
 export const APPLE_MANAGE_URL = 'https://apps.apple.com/account/subscriptions';
 
-export function formatDate(iso: string | null, locale?: string): string {
-  if (!iso) return '';
-  return new Intl.DateTimeFormat(locale, { year: 'numeric', month: 'long', day: 'numeric' }).format(new Date(iso));
+function formatDate(iso: string | null, locale?: string): string {
+  return iso ? formatDay(iso, locale) : '';
 }
 
 export function describeSubscription(row: SubscriptionRow | null | undefined, locale?: string): SubscriptionSummary {

@@ -4,7 +4,8 @@
 import { useEffect, useState } from 'react';
 import { Icon } from '../ui/icons.tsx';
 import { NARROW_SCREEN, useMediaQuery } from '../ui/useMediaQuery.ts';
-import { amountDueToday, billedPhrase, everyInterval, firstRenewal, formatDay, formatMoney, intervalPhrase, type Price } from './price.ts';
+import { formatDay } from '../domain/dates.ts';
+import { amountDueToday, billedPhrase, everyInterval, firstRenewal, formatMoney, intervalPhrase, type Price } from './price.ts';
 import { PREMIUM_INCLUDES } from './product.ts';
 
 /** "Then $9.99 every month, renews on January 25, 2027. Cancel anytime in Account." */

@@ -13,7 +13,8 @@ import { Icon } from '../ui/icons.tsx';
 import { Notice } from '../ui/Notice.tsx';
 import { Page, PageSkeleton } from '../ui/Page.tsx';
 import { Skeleton } from '../ui/Skeleton.tsx';
-import { formatDay, formatMoney } from './price.ts';
+import { formatDay } from '../domain/dates.ts';
+import { formatMoney } from './price.ts';
 import { getStripe } from './stripe.ts';
 import './checkout.css';
 

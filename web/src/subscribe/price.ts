@@ -70,11 +70,6 @@ export function firstRenewal(price: Pick<Price, 'interval' | 'intervalCount' | '
   }
 }
 
-/** "January 25, 2027". */
-export function formatDay(date: Date | string, locale = 'en-US'): string {
-  return new Intl.DateTimeFormat(locale, { year: 'numeric', month: 'long', day: 'numeric', timeZone: 'UTC' }).format(new Date(date));
-}
-
 /** Whether the page showed what the server will charge. */
 export function samePrice(a: Pick<Price, 'amount' | 'currency' | 'interval' | 'intervalCount'>, b: Pick<Price, 'amount' | 'currency' | 'interval' | 'intervalCount'>): boolean {
   return a.amount === b.amount && a.currency.toLowerCase() === b.currency.toLowerCase() && a.interval === b.interval && a.intervalCount === b.intervalCount;
