@@ -16,7 +16,8 @@
 // from the fake's lifecycle methods (sign-ups, renewals paid or failed, cancellations scheduled) over
 // many customers and are signed once per scenario; both sides receive the same bytes. The sides run
 // one after the other (never at the same time) and each server is its own process, whose CPU is read
-// from /proc. Scenarios: latency p50/p90/p99 at a fixed arrival rate (open loop), maximum events/s
+// from /proc. The measured scenarios send from a thread of their own (scripts/lib/bench-load.ts); the
+// fake Stripe is served by the main thread. Scenarios: latency p50/p90/p99 at a fixed arrival rate (open loop), maximum events/s
 // with concurrent senders (closed loop), and first vs duplicate delivery cost. Results also go to
 // bench-results/bench-stripe-webhook.json.
 import { randomBytes } from 'node:crypto';
@@ -27,7 +28,8 @@ import postgres, { type Sql } from 'postgres';
 import { stringArg } from './lib/args.ts';
 import { startLocalPostgres, type LocalPostgres } from './lib/local-postgres.ts';
 import { prepareMigratedDatabase, repoRoot } from './lib/supabase-compat.ts';
-import { closedLoop, closedLoopSamples, duplicateCost, numericArg, openLoopSamples, summarize, timedPost, writeReport, type Sent } from './lib/bench-util.ts';
+import { closedLoop, duplicateCost, numericArg, summarize, timedPost, writeReport, type Sent } from './lib/bench-util.ts';
+import { type LoadDelivery, type LoadResult, startLoadGenerator } from './lib/bench-load.ts';
 import { insertAuthUser } from '../supabase/tests/helpers/test-database.ts';
 import { FakeStripe, FAKE_STRIPE_API_VERSION, signStripePayload, type FakeStripeEvent } from '../supabase/tests/fakes/fake-stripe.ts';
 import { cpuBetween, cpuSnapshot, postmasterOf, startDenoFunction, startSyncEngineServer, type ServerProcess } from './lib/bench-processes.ts';
@@ -206,21 +208,29 @@ async function main() {
   const sender = (side: Side) => (d: Signed): Promise<Sent> =>
     timedPost(side.url, { 'stripe-signature': d.header, 'content-type': 'application/json' }, d.payload);
 
+  // The measured scenarios send from the load generator's own thread (scripts/lib/bench-load.ts);
+  // the warm-up and the one-at-a-time duplicate scenario send from here.
+  const load = startLoadGenerator();
+  cleanups.push(() => load.stop());
+  const deliveries = (slice: Signed[]): LoadDelivery[] =>
+    slice.map((d) => ({ payload: d.payload, headers: { 'stripe-signature': d.header, 'content-type': 'application/json' } }));
   /** Every latency-scenario delivery, for the slowest-requests breakdown (--trace-slow). */
   const trace: { side: string; type: string; sub: string; at: number; ms: number; steps: Record<string, number> }[] = [];
-  const traced = (side: Side) => {
-    const send = sender(side);
-    return async (d: Signed): Promise<Sent> => {
-      const at = performance.now();
-      const sent = await send(d);
-      if (TRACE_SLOW) {
-        const e = JSON.parse(d.payload);
+  /** A load job's samples as the scenarios count them; fixed-rate ones also go to the trace. */
+  const samplesOf = (side: Side, slice: Signed[], { samples, seconds }: LoadResult, traced: boolean) => {
+    const statuses: Record<string, number> = {};
+    for (const s of samples) statuses[s.status] = (statuses[s.status] ?? 0) + 1;
+    if (traced && TRACE_SLOW) {
+      for (const s of samples) {
+        const e = JSON.parse(slice[s.index].payload);
         const o = e.data.object;
-        trace.push({ side: side.key, type: e.type, sub: o.object === 'subscription' ? o.id : (o.subscription ?? o.parent?.subscription_details?.subscription ?? ''), at, ms: sent.ms, steps: parseServerTiming(sent.serverTiming) });
+        trace.push({ side: side.key, type: e.type, sub: o.object === 'subscription' ? o.id : (o.subscription ?? o.parent?.subscription_details?.subscription ?? ''), at: s.at, ms: s.ms, steps: parseServerTiming(s.serverTiming) });
       }
-      return sent;
-    };
+    }
+    return { latencies: samples.map((s) => s.ms), statuses, seconds };
   };
+  const fixedRate = async (slice: Signed[], side: Side) => samplesOf(side, slice, await load.open(side.url, deliveries(slice), RATE), true);
+  const concurrent = async (slice: Signed[], side: Side) => samplesOf(side, slice, await load.closed(side.url, deliveries(slice), CONCURRENCY), false);
 
   // ---- measurement -----------------------------------------------------------------------------
   const profiler = (PROFILE || HEAP_PROFILE) && ours?.inspectorUrl ? await connectCpuProfiler(ours.inspectorUrl) : undefined;
@@ -271,7 +281,7 @@ async function main() {
   const warm = await sign(await makeEvents(WARMUP));
   for (const side of sides) await closedLoop(warm, 4, sender(side));
 
-  type Part = Awaited<ReturnType<typeof closedLoopSamples>> & Awaited<ReturnType<typeof measure>> & { events: number };
+  type Part = Awaited<ReturnType<typeof fixedRate>> & Awaited<ReturnType<typeof measure>> & { events: number };
   /** One throughput figure per side from its slices: events / time, percentiles over all samples, CPU weighted. */
   const mergeSlices = (ps: Part[]) => {
     const sum = (xs: number[]) => xs.reduce((a, b) => a + b, 0);
@@ -308,7 +318,7 @@ async function main() {
     sliceCount: number,
     round: number,
     scenario: 'latency' | 'throughput',
-    loop: (slice: Signed[], side: Side) => ReturnType<typeof closedLoopSamples>,
+    loop: (slice: Signed[], side: Side) => ReturnType<typeof fixedRate>,
   ): Promise<Record<string, Part[]>> => {
     const bySide: Record<string, Part[]> = {};
     const size = Math.ceil(events.length / sliceCount);
@@ -327,14 +337,14 @@ async function main() {
   for (let r = 0; r < ROUNDS; r++) {
     const round = { latency: {} as Record<string, unknown>, throughput: {} as Record<string, unknown> };
     const open = await sign(await makeEvents(RATE * SECONDS));
-    const openParts = await runSlices(open, LATENCY_SLICES, r, 'latency', (slice, side) => openLoopSamples(slice, RATE, traced(side)));
+    const openParts = await runSlices(open, LATENCY_SLICES, r, 'latency', fixedRate);
     for (const side of sides) {
       const { per_second, per_slice_per_second, concurrency: _, ...rest } = mergeSlices(openParts[side.key]);
       round.latency[side.key] = { target_per_second: RATE, achieved_per_second: per_second, per_slice_achieved_per_second: per_slice_per_second, ...rest };
       (pooled[side.key] ??= []).push(...openParts[side.key].flatMap((p) => p.latencies));
     }
     const closed = await sign(await makeEvents(THROUGHPUT_EVENTS));
-    const parts = await runSlices(closed, SLICES, r, 'throughput', (slice, side) => closedLoopSamples(slice, CONCURRENCY, sender(side)));
+    const parts = await runSlices(closed, SLICES, r, 'throughput', concurrent);
     for (const side of sides) round.throughput[side.key] = mergeSlices(parts[side.key]);
     rounds.push(round);
   }
@@ -359,7 +369,7 @@ async function main() {
       let clusters = 0;
       for (let i = 0; i < slow.length; i++) if (i === 0 || slow[i].at - slow[i - 1].at > 30) clusters++;
       log(`${side.key}: slowest 2% (≥ ${cut.toFixed(1)} ms): ${slow.length} deliveries in ${clusters} clusters; same subscription sent < 20 ms before: ${sameSubWithin20}; by type ${JSON.stringify(slowByType)} of ${JSON.stringify(byType)}`);
-      log(`${side.key}: slow ${slow.map((t) => `${(t.at / 1000).toFixed(2)}s:${t.ms.toFixed(0)}`).join(' ')}`);
+      log(`${side.key}: slow (s since its first delivery:ms) ${slow.map((t) => `${((t.at - mine[0].at) / 1000).toFixed(2)}s:${t.ms.toFixed(0)}`).join(' ')}`);
       // Where the slow ones spent their time, against all deliveries (our Server-Timing steps).
       const withSteps = mine.filter((t) => Object.keys(t.steps).length);
       if (withSteps.length) {
@@ -452,7 +462,7 @@ async function main() {
       duplicates: DUPLICATES, rounds: ROUNDS, throughput_slices: SLICES, latency_slices: LATENCY_SLICES, profiled: PROFILE, shuffled: SHUFFLE, event_mix: mix,
       engine: { package: '@supabase/stripe-sync-engine@0.48.5 (CommonJS build)', revalidateObjectsViaStripeApi: ENGINE_REVALIDATE, pool_max: ENGINE_POOL || 10 },
       ours: { pool_max: 4 },
-      note: 'Postgres 17, the fake Stripe API, the load generator and both servers share this machine; the two sides run one after the other. CPU from /proc (server: its process; Postgres: the whole cluster; bench: load generator + fake Stripe).',
+      note: 'Postgres 17, the fake Stripe API, the load generator and both servers share this machine; the two sides run one after the other. The load generator has its own thread (own heap and event loop), the fake Stripe the main one. CPU from /proc (server: its process; Postgres: the whole cluster; bench: load generator + fake Stripe).',
     },
     table: lines,
     targets,
