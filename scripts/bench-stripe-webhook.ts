@@ -61,8 +61,12 @@ const TRACE_SLOW = process.argv.includes('--trace-slow');
 const DENO_FLAGS = stringArg('deno-flags')?.split(' ').filter(Boolean) ?? [];
 /** The throughput events go in slices, alternating the sides, so both see the same background load (1 with --profile). */
 const SLICES = PROFILE ? 1 : Math.max(1, numericArg('slices', 6));
-/** Likewise for the fixed-rate scenario: slices of --seconds / this, alternating the sides. */
-const LATENCY_SLICES = Math.max(1, numericArg('latency-slices', 4));
+/**
+ * Likewise for the fixed-rate scenario: slices of --seconds / this (1 s by default), alternating the
+ * sides. Short, because this machine's slow spells last seconds (a 2.5 s one in a --trace-slow run):
+ * with 5 s slices one spell fell on one side whole and decided its p99; in 1 s slices it is shared.
+ */
+const LATENCY_SLICES = Math.max(1, numericArg('latency-slices', Math.max(1, Math.round(SECONDS))));
 /** Deliver the events of each scenario in random order (separates a renewal's three events; see docs/benchmarks.md). */
 const SHUFFLE = process.argv.includes('--shuffle');
 const ENGINE_DB = 'stripe_sync_engine';
