@@ -67,6 +67,13 @@ const SLICES = PROFILE ? 1 : Math.max(1, numericArg('slices', 6));
  * with 5 s slices one spell fell on one side whole and decided its p99; in 1 s slices it is shared.
  */
 const LATENCY_SLICES = Math.max(1, numericArg('latency-slices', Math.max(1, Math.round(SECONDS))));
+/**
+ * Each fixed-rate slice opens with this many ms of deliveries at the rate that are not counted
+ * (they are applied like the rest, and both sides get the same ones). A slice starts after a
+ * checkpoint and a pause, and its first 100 ms held 3× their share of the slowest 2% (--trace-slow):
+ * a cold start no server meets at a steady 200 events/s.
+ */
+const LEAD_IN = Math.round((RATE * numericArg('lead-in-ms', 250)) / 1000);
 /** Deliver the events of each scenario in random order (separates a renewal's three events; see docs/benchmarks.md). */
 const SHUFFLE = process.argv.includes('--shuffle');
 const ENGINE_DB = 'stripe_sync_engine';
@@ -131,7 +138,7 @@ async function main() {
 
   // Users, each with a Stripe customer linked in our database. Most have a paid subscription; the
   // rest sign up during the run (customer.subscription.created → invoice.paid → .updated).
-  const totalEvents = WARMUP + ROUNDS * (RATE * SECONDS + THROUGHPUT_EVENTS) + DUPLICATES;
+  const totalEvents = WARMUP + ROUNDS * (RATE * SECONDS + LATENCY_SLICES * LEAD_IN + THROUGHPUT_EVENTS) + DUPLICATES;
   const spareCustomers = Math.ceil(totalEvents / 18) + 10;
   log(`creating ${SUBSCRIPTIONS} subscribed users and ${spareCustomers} users who will subscribe during the run`);
   const subscriptionIds: string[] = [];
@@ -219,16 +226,20 @@ async function main() {
   const deliveries = (slice: Signed[]): LoadDelivery[] =>
     slice.map((d) => ({ payload: d.payload, headers: { 'stripe-signature': d.header, 'content-type': 'application/json' } }));
   /** Every latency-scenario delivery, for the slowest-requests breakdown (--trace-slow). */
-  const trace: { side: string; type: string; sub: string; at: number; ms: number; steps: Record<string, number> }[] = [];
-  /** A load job's samples as the scenarios count them; fixed-rate ones also go to the trace. */
-  const samplesOf = (side: Side, slice: Signed[], { samples, seconds }: LoadResult, traced: boolean) => {
+  const trace: { side: string; type: string; sub: string; at: number; sinceSliceStart: number; ms: number; steps: Record<string, number> }[] = [];
+  /** A load job's samples as the scenarios count them; fixed-rate ones (lead-in dropped) also go to the trace. */
+  const samplesOf = (side: Side, slice: Signed[], result: LoadResult, traced: boolean) => {
+    const { seconds } = result;
+    // A fixed-rate slice's lead-in is sent, and answered, but not counted.
+    const samples = traced ? result.samples.filter((s) => s.index >= LEAD_IN) : result.samples;
     const statuses: Record<string, number> = {};
     for (const s of samples) statuses[s.status] = (statuses[s.status] ?? 0) + 1;
     if (traced && TRACE_SLOW) {
+      const sliceStart = Math.min(...samples.map((s) => s.at));
       for (const s of samples) {
         const e = JSON.parse(slice[s.index].payload);
         const o = e.data.object;
-        trace.push({ side: side.key, type: e.type, sub: o.object === 'subscription' ? o.id : (o.subscription ?? o.parent?.subscription_details?.subscription ?? ''), at: s.at, ms: s.ms, steps: parseServerTiming(s.serverTiming) });
+        trace.push({ side: side.key, type: e.type, sub: o.object === 'subscription' ? o.id : (o.subscription ?? o.parent?.subscription_details?.subscription ?? ''), at: s.at, sinceSliceStart: s.at - sliceStart, ms: s.ms, steps: parseServerTiming(s.serverTiming) });
       }
     }
     return { latencies: samples.map((s) => s.ms), statuses, seconds };
@@ -340,7 +351,7 @@ async function main() {
   const pooled: Record<string, number[]> = {};
   for (let r = 0; r < ROUNDS; r++) {
     const round = { latency: {} as Record<string, unknown>, throughput: {} as Record<string, unknown> };
-    const open = await sign(await makeEvents(RATE * SECONDS));
+    const open = await sign(await makeEvents(RATE * SECONDS + LATENCY_SLICES * LEAD_IN));
     const openParts = await runSlices(open, LATENCY_SLICES, r, 'latency', fixedRate);
     for (const side of sides) {
       const { per_second, per_slice_per_second, concurrency: _, ...rest } = mergeSlices(openParts[side.key]);
@@ -372,6 +383,10 @@ async function main() {
       // Clusters: slow deliveries sent within 30 ms of each other (a stall hits every request in flight).
       let clusters = 0;
       for (let i = 0; i < slow.length; i++) if (i === 0 || slow[i].at - slow[i - 1].at > 30) clusters++;
+      // A slice starts after a checkpoint and a pause: a slow start would show here as more than
+      // this window's share of the slow deliveries.
+      const early = (ts: typeof mine) => ts.filter((t) => t.sinceSliceStart < 100).length;
+      log(`${side.key}: sent in a slice's first 100 ms: ${early(slow)} of the slowest ${slow.length}, ${early(mine)} of all ${mine.length}`);
       log(`${side.key}: slowest 2% (≥ ${cut.toFixed(1)} ms): ${slow.length} deliveries in ${clusters} clusters; same subscription sent < 20 ms before: ${sameSubWithin20}; by type ${JSON.stringify(slowByType)} of ${JSON.stringify(byType)}`);
       log(`${side.key}: slow (s since its first delivery:ms) ${slow.map((t) => `${((t.at - mine[0].at) / 1000).toFixed(2)}s:${t.ms.toFixed(0)}`).join(' ')}`);
       // Where the slow ones spent their time, against all deliveries (our Server-Timing steps).
@@ -463,7 +478,7 @@ async function main() {
   await writeReport('bench-stripe-webhook', {
     setup: {
       subscriptions: SUBSCRIPTIONS, rate: RATE, seconds: SECONDS, throughput_events: THROUGHPUT_EVENTS, concurrency: CONCURRENCY,
-      duplicates: DUPLICATES, rounds: ROUNDS, throughput_slices: SLICES, latency_slices: LATENCY_SLICES, profiled: PROFILE, shuffled: SHUFFLE, event_mix: mix,
+      duplicates: DUPLICATES, rounds: ROUNDS, throughput_slices: SLICES, latency_slices: LATENCY_SLICES, latency_lead_in_events: LEAD_IN, profiled: PROFILE, shuffled: SHUFFLE, event_mix: mix,
       engine: { package: '@supabase/stripe-sync-engine@0.48.5 (CommonJS build)', revalidateObjectsViaStripeApi: ENGINE_REVALIDATE, pool_max: ENGINE_POOL || 10 },
       ours: { pool_max: 4 },
       note: 'Postgres 17, the fake Stripe API, the load generator and both servers share this machine; the two sides run one after the other. The load generator has its own thread (own heap and event loop), the fake Stripe the main one. CPU from /proc (server: its process; Postgres: the whole cluster; bench: load generator + fake Stripe).',
