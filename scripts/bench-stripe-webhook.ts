@@ -28,7 +28,7 @@ import postgres, { type Sql } from 'postgres';
 import { stringArg } from './lib/args.ts';
 import { startLocalPostgres, type LocalPostgres } from './lib/local-postgres.ts';
 import { prepareMigratedDatabase, repoRoot } from './lib/supabase-compat.ts';
-import { closedLoop, duplicateCost, numericArg, summarize, timedPost, writeReport, type Sent } from './lib/bench-util.ts';
+import { closedLoop, duplicateCost, numericArg, pairedPercentileRatio, summarize, timedPost, writeReport, type Sent } from './lib/bench-util.ts';
 import { type LoadDelivery, type LoadResult, startLoadGenerator } from './lib/bench-load.ts';
 import { insertAuthUser } from '../supabase/tests/helpers/test-database.ts';
 import { FakeStripe, FAKE_STRIPE_API_VERSION, signStripePayload, type FakeStripeEvent } from '../supabase/tests/fakes/fake-stripe.ts';
@@ -349,6 +349,8 @@ async function main() {
   const rounds: { latency: Record<string, unknown>; throughput: Record<string, unknown> }[] = [];
   /** Every fixed-rate latency of every round, per side: the p99 target is judged on these. */
   const pooled: Record<string, number[]> = {};
+  /** The same, slice by slice (slice i of each side ran back to back): for the p99 ratio's interval. */
+  const slicesOf: Record<string, number[][]> = {};
   for (let r = 0; r < ROUNDS; r++) {
     const round = { latency: {} as Record<string, unknown>, throughput: {} as Record<string, unknown> };
     const open = await sign(await makeEvents(RATE * SECONDS + LATENCY_SLICES * LEAD_IN));
@@ -357,6 +359,7 @@ async function main() {
       const { per_second, per_slice_per_second, concurrency: _, ...rest } = mergeSlices(openParts[side.key]);
       round.latency[side.key] = { target_per_second: RATE, achieved_per_second: per_second, per_slice_achieved_per_second: per_slice_per_second, ...rest };
       (pooled[side.key] ??= []).push(...openParts[side.key].flatMap((p) => p.latencies));
+      (slicesOf[side.key] ??= []).push(...openParts[side.key].map((p) => p.latencies));
     }
     const closed = await sign(await makeEvents(THROUGHPUT_EVENTS));
     const parts = await runSlices(closed, SLICES, r, 'throughput', concurrent);
@@ -464,6 +467,7 @@ async function main() {
   const p99Ratio = ratio(p99Row[1], p99Row[2]);
   // deno-lint-ignore no-explicit-any
   const perRound = rounds.map((r) => ratio((r.latency.ours as any)?.latency.p99_ms, (r.latency.engine as any)?.latency.p99_ms)).filter((x): x is number => x !== undefined);
+  const interval = slicesOf.ours && slicesOf.engine ? pairedPercentileRatio(slicesOf.ours, slicesOf.engine, 99) : undefined;
   const achieved = rows.find(([name]) => name.includes('achieved rate'))!;
   const sustained = [achieved[1], achieved[2]].every((x) => x === undefined || x >= RATE * 0.97);
   const targets = {
@@ -473,6 +477,9 @@ async function main() {
     p99_ratio: p99Ratio,
     p99_target_met: p99Ratio === undefined ? undefined : p99Ratio <= 1,
     p99_ratio_per_round: perRound,
+    /** 95% bootstrap interval of p99_ratio, resampling slice pairs (bench-util.ts: pairedPercentileRatio). */
+    p99_ratio_interval: interval && [Math.round(interval.low * 100) / 100, Math.round(interval.high * 100) / 100],
+    p99_target_met_throughout_interval: interval && interval.high <= 1,
   };
 
   await writeReport('bench-stripe-webhook', {
@@ -495,6 +502,7 @@ async function main() {
   if (throughputRatio !== undefined) {
     console.log(`target throughput ≥ 1.0× engine: ${throughputRatio}× ${targets.throughput_target_met ? 'MET' : 'NOT MET'}`);
     console.log(`target p99 at ${RATE}/s ≤ 1.0× engine (all rounds' deliveries): ${p99Ratio}× ${targets.p99_target_met ? 'MET' : 'NOT MET'}`);
+    if (interval) console.log(`  95% interval (bootstrap over ${slicesOf.ours.length} slice pairs): ${targets.p99_ratio_interval!.join('–')}× (${interval.high <= 1 ? 'under 1.0 throughout' : interval.low > 1 ? 'over 1.0 throughout' : 'includes 1.0: within the noise of this run'})`);
     if (perRound.length > 1) console.log(`  per round: ${perRound.join(', ')} (ours lower in ${perRound.filter((x) => x < 1).length} of ${perRound.length})`);
     if (!sustained) console.log(`  (caution: a side did not sustain ${RATE}/s on this machine — its p99 measures a growing backlog, not service time)`);
   }

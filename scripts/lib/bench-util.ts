@@ -99,3 +99,58 @@ export async function openLoopSamples<T>(items: T[], ratePerSecond: number, send
   }));
   return { latencies, statuses, seconds: (performance.now() - t0) / 1000 };
 }
+
+/** The p-th percentile (nearest rank, as `summarize`) of samples. */
+export function percentile(samples: ArrayLike<number>, p: number): number {
+  const s = Float64Array.from(samples).sort();
+  return s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))];
+}
+
+/** A small seeded generator (mulberry32): the same data gives the same interval, run after run. */
+export function seededRandom(seed: number): () => number {
+  let t = seed >>> 0;
+  return () => {
+    t = (t + 0x6d2b79f5) >>> 0;
+    let x = Math.imul(t ^ (t >>> 15), 1 | t);
+    x = (x + Math.imul(x ^ (x >>> 7), 61 | x)) ^ x;
+    return ((x ^ (x >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+export interface RatioEstimate {
+  /** a's pooled percentile / b's. */
+  ratio: number;
+  /** The bootstrap interval around it. */
+  low: number;
+  high: number;
+  confidence: number;
+}
+
+/**
+ * The ratio of two sides' pooled p-th percentiles, with a bootstrap interval over *paired slices*:
+ * slice i of side a and slice i of side b ran back to back, under the same machine conditions, so a
+ * resample draws whole pairs (with replacement). Drawing pairs keeps both what the slices shared (a
+ * slow spell of the machine) and each slice's own clustering (one stall slows every delivery in
+ * flight), which drawing single deliveries would pretend are independent.
+ */
+export function pairedPercentileRatio(
+  a: number[][],
+  b: number[][],
+  p: number,
+  options: { iterations?: number; confidence?: number; random?: () => number } = {},
+): RatioEstimate {
+  if (a.length !== b.length || a.length === 0) throw new Error('pairedPercentileRatio needs the same number (> 0) of slices on each side');
+  const { iterations = 1000, confidence = 0.95, random = seededRandom(1) } = options;
+  const pooled = (slices: number[][], pick: number[]) => percentile(pick.flatMap((i) => slices[i]), p);
+  const all = a.map((_, i) => i);
+  const ratio = pooled(a, all) / pooled(b, all);
+  const ratios = new Float64Array(iterations);
+  for (let k = 0; k < iterations; k++) {
+    const pick = all.map(() => Math.floor(random() * a.length));
+    ratios[k] = pooled(a, pick) / pooled(b, pick);
+  }
+  ratios.sort();
+  const tail = (1 - confidence) / 2;
+  const at = (q: number) => ratios[Math.min(iterations - 1, Math.max(0, Math.floor(q * iterations)))];
+  return { ratio, low: at(tail), high: at(1 - tail), confidence };
+}
