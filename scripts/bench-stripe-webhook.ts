@@ -17,7 +17,10 @@
 // many customers and are signed once per scenario; both sides receive the same bytes. The sides run
 // one after the other (never at the same time) and each server is its own process, whose CPU is read
 // from /proc. The measured scenarios send from a thread of their own (scripts/lib/bench-load.ts); the
-// fake Stripe is served by the main thread. Scenarios: latency p50/p90/p99 at a fixed arrival rate (open loop), maximum events/s
+// fake Stripe is served by the main thread. `npm run bench:webhook` gives this process young
+// generations of 64 MB (`--max-semi-space-size=64`): with the default, the main thread's scavenges
+// paused it 5-11 ms about once a second (`node --trace-gc`), each one a stall of the fake Stripe's
+// answers to whichever side was measured; now a slice rarely meets one. Scenarios: latency p50/p90/p99 at a fixed arrival rate (open loop), maximum events/s
 // with concurrent senders (closed loop), and first vs duplicate delivery cost. Results also go to
 // bench-results/bench-stripe-webhook.json.
 import { randomBytes } from 'node:crypto';
@@ -256,6 +259,8 @@ async function main() {
   const profiles: Record<string, unknown> = {};
 
   async function measure<R extends { statuses: Record<string, number> }>(side: Side, scenario: string, events: number, run: () => Promise<R>, perSecond: (r: R) => number) {
+    // The fake's history is not needed here and only grows (its full collections stalled its answers).
+    stripe.forgetHistory();
     await admin.unsafe('checkpoint');
     await new Promise((r) => setTimeout(r, 500));
     const deep = PROFILE && scenario === 'throughput';

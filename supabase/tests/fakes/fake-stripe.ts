@@ -876,6 +876,17 @@ export class FakeStripe {
     return body;
   }
 
+  /**
+   * Drops the recorded requests, deliveries and the event log (GET /v1/events then lists only later
+   * events). For long benchmarks: the history only grows, and a heap that grows makes every full
+   * collection of the process serving this fake longer — a stall of its answers.
+   */
+  forgetHistory(): void {
+    this.requests.length = 0;
+    this.events.length = 0;
+    this.deliveries.length = 0;
+  }
+
   requestsTo(method: string, pathPrefix: string): RecordedRequest[] {
     return this.requests.filter((r) => r.method === method && r.path.startsWith(pathPrefix));
   }
