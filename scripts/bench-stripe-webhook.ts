@@ -375,6 +375,8 @@ async function main() {
   const duplicates: Record<string, unknown> = {};
   for (const side of sides) duplicates[side.key] = await duplicateCost(dup, sender(side));
 
+  /** The slowest 2% per side, each with its steps (written to the report with --trace-slow). */
+  const slowest: Record<string, unknown[]> = {};
   if (TRACE_SLOW) {
     for (const side of sides) {
       const mine = trace.filter((t) => t.side === side.key).sort((a, b) => a.at - b.at);
@@ -397,6 +399,7 @@ async function main() {
       log(`${side.key}: sent in a slice's first 100 ms: ${early(slow)} of the slowest ${slow.length}, ${early(mine)} of all ${mine.length}`);
       log(`${side.key}: slowest 2% (≥ ${cut.toFixed(1)} ms): ${slow.length} deliveries in ${clusters} clusters; same subscription sent < 20 ms before: ${sameSubWithin20}; by type ${JSON.stringify(slowByType)} of ${JSON.stringify(byType)}`);
       log(`${side.key}: slow (s since its first delivery:ms) ${slow.map((t) => `${((t.at - mine[0].at) / 1000).toFixed(2)}s:${t.ms.toFixed(0)}`).join(' ')}`);
+      slowest[side.key] = slow.map(({ side: _, at, ...t }) => ({ ...t, at_s: Math.round(at - mine[0].at) / 1000 }));
       // Where the slow ones spent their time, against all deliveries (our Server-Timing steps).
       const withSteps = mine.filter((t) => Object.keys(t.steps).length);
       if (withSteps.length) {
@@ -501,6 +504,7 @@ async function main() {
     duplicates,
     stored,
     ...(PROFILE || HEAP_PROFILE ? { profile: profiles } : {}),
+    ...(TRACE_SLOW ? { slowest } : {}),
     wall_seconds: Math.round((performance.now() - started) / 1000),
   });
   console.log(`\n${lines.join('\n')}\n`);
