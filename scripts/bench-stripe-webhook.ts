@@ -20,7 +20,8 @@
 // fake Stripe is served by the main thread. `npm run bench:webhook` gives this process young
 // generations of 64 MB (`--max-semi-space-size=64`): with the default, the main thread's scavenges
 // paused it 5-11 ms about once a second (`node --trace-gc`), each one a stall of the fake Stripe's
-// answers to whichever side was measured; now a slice rarely meets one. Scenarios: latency p50/p90/p99 at a fixed arrival rate (open loop), maximum events/s
+// answers to whichever side was measured; now a slice rarely meets one. It also runs with
+// --expose-gc: each thread collects its garbage fully before a slice starts, outside the clock. Scenarios: latency p50/p90/p99 at a fixed arrival rate (open loop), maximum events/s
 // with concurrent senders (closed loop), and first vs duplicate delivery cost. Results also go to
 // bench-results/bench-stripe-webhook.json.
 import { randomBytes } from 'node:crypto';
@@ -81,6 +82,8 @@ const LEAD_IN = Math.round((RATE * numericArg('lead-in-ms', 250)) / 1000);
 const SHUFFLE = process.argv.includes('--shuffle');
 const ENGINE_DB = 'stripe_sync_engine';
 const log = (m: string) => console.log(`[bench] ${m}`);
+/** A full GC of this thread where `npm run bench:webhook` allows it (node --expose-gc); else nothing. */
+const collectGarbage = () => (globalThis as { gc?: () => void }).gc?.();
 
 interface Side extends ServerProcess {
   key: 'ours' | 'engine';
@@ -261,6 +264,10 @@ async function main() {
   async function measure<R extends { statuses: Record<string, number> }>(side: Side, scenario: string, events: number, run: () => Promise<R>, perSecond: (r: R) => number) {
     // The fake's history is not needed here and only grows (its full collections stalled its answers).
     stripe.forgetHistory();
+    // A full collection of this process now, outside the clock, rather than one in the middle of a
+    // slice: this heap holds the fake's whole state (≈ 100 MB), and a full collection of it paused
+    // the fake Stripe's answers for 25-35 ms (--trace-slow: every delivery in flight waited in `stripe`).
+    collectGarbage();
     await admin.unsafe('checkpoint');
     await new Promise((r) => setTimeout(r, 500));
     const deep = PROFILE && scenario === 'throughput';

@@ -30,6 +30,8 @@ function timedPost(url: string, headers: Record<string, string>, body: string): 
 }
 
 async function run(job: LoadJob): Promise<LoadResult> {
+  // A full collection now (node --expose-gc, as `npm run bench:webhook` runs), before the clock starts.
+  (globalThis as { gc?: () => void }).gc?.();
   const samples: LoadSample[] = [];
   const send = async (i: number): Promise<Sent> => {
     const at = performance.timeOrigin + performance.now();
