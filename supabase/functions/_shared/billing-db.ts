@@ -1,7 +1,6 @@
 // The edge functions' only way to write billing data: thin, typed calls to the SQL functions in
 // supabase/migrations/*_billing_apply_functions.sql, each in the caller's transaction.
-import type postgres from 'postgres';
-import type { Sql, TransactionSql } from 'postgres';
+import type { JSONValue, Sql, TransactionSql } from 'postgres';
 
 /** Mirrors the billing.store enum. */
 export const STORES = ['stripe', 'app_store'] as const;
@@ -94,7 +93,7 @@ export interface ApplyOutcome {
 type Db = Sql | TransactionSql;
 
 export async function applySubscriptionUpdate(sql: Db, u: SubscriptionUpdate): Promise<ApplyOutcome> {
-  const [row] = await sql.unsafe<ApplyRow[]>(APPLY_FOR_USER, [u.userId, ...applyArguments(u)], { prepare: true });
+  const [row] = await sql.unsafe<ApplyRow[]>(APPLY_FOR_USER, applyArguments(u, u.userId), { prepare: true });
   return outcomeOf(row);
 }
 
@@ -104,7 +103,7 @@ export async function applySubscriptionUpdate(sql: Db, u: SubscriptionUpdate): P
  * customer is linked to. null when neither exists: nothing is written and the caller decides.
  */
 export async function applyStripeUpdate(sql: Db, u: SubscriptionUpdate, customerId: string | null): Promise<ApplyOutcome | null> {
-  const [row] = await sql.unsafe<ApplyRow[]>(APPLY_FOR_STRIPE_OWNER, [u.storeSubscriptionId, customerId, ...applyArguments(u)], { prepare: true });
+  const [row] = await sql.unsafe<ApplyRow[]>(APPLY_FOR_STRIPE_OWNER, applyArguments(u, u.storeSubscriptionId, customerId), { prepare: true });
   return row ? outcomeOf(row) : null;
 }
 
@@ -132,9 +131,10 @@ const APPLY_ARGUMENTS = [
 ] as const;
 
 /** What postgres.js sends; the payload (JSON) is serialized as the jsonb Postgres says the parameter is. */
-type ApplyValue = string | number | boolean | Date | null | postgres.JSONValue;
+type ApplyValue = JSONValue;
 
-function applyArguments(u: SubscriptionUpdate): ApplyValue[] {
+/** The statement's values: `leading` (those its text numbers first), then the call's arguments in order. */
+function applyArguments(u: SubscriptionUpdate, ...leading: ApplyValue[]): ApplyValue[] {
   const values: Record<(typeof APPLY_ARGUMENTS)[number], ApplyValue> = {
     p_store: u.store,
     p_event_id: u.eventId,
@@ -148,7 +148,7 @@ function applyArguments(u: SubscriptionUpdate): ApplyValue[] {
     p_grace_period_expires_at: u.gracePeriodExpiresAt,
     p_is_sandbox: u.isSandbox,
     p_is_family_shared: u.isFamilyShared ?? false,
-    p_payload: u.payload === undefined ? null : u.payload as postgres.JSONValue,
+    p_payload: u.payload === undefined ? null : u.payload as JSONValue,
     p_snapshot_rank: u.snapshotRank ?? 1,
     p_current_period_id: u.currentPeriodId ?? null,
     p_current_period_ends_at: u.currentPeriodEndsAt ?? null,
@@ -158,7 +158,7 @@ function applyArguments(u: SubscriptionUpdate): ApplyValue[] {
     p_period_state: u.period?.state ?? null,
     p_period_state_at: u.period?.stateAt ?? null,
   };
-  return APPLY_ARGUMENTS.map((name) => values[name]);
+  return [...leading, ...APPLY_ARGUMENTS.map((name) => values[name])];
 }
 
 /** The call, its arguments numbered from `$first`, p_user_id given as an SQL expression. */

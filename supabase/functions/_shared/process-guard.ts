@@ -50,7 +50,7 @@ const CONNECT_FAILURES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EH
  * code, syscall 'connect', a frame in node:net's afterConnect, and no frame outside the runtime
  * (an error built by any other code has that code's frames).
  */
-export function isUnheardConnectFailure(error: unknown): boolean {
+function isUnheardConnectFailure(error: unknown): error is Error & { code: string } {
   if (!(error instanceof Error)) return false;
   const { code, syscall } = error as Error & { code?: unknown; syscall?: unknown };
   if (syscall !== 'connect' || typeof code !== 'string' || !CONNECT_FAILURES.has(code)) return false;
@@ -80,6 +80,6 @@ export function guardPostgresWriteAfterClose(): void {
   });
 }
 
-function warnUnheard(error: Error): void {
-  console.warn(`a database connect attempt failed after its connection was given up (${(error as Error & { code?: string }).code}): dropped, process kept alive`);
+function warnUnheard(error: Error & { code: string }): void {
+  console.warn(`a database connect attempt failed after its connection was given up (${error.code}): dropped, process kept alive`);
 }
