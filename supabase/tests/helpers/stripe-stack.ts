@@ -20,7 +20,7 @@ export interface StripeStack {
   webhookSecret: string;
   functions: Partial<Record<StripeFunctionName, RunningFunction>>;
   call(name: StripeFunctionName, init?: CallInit): Promise<CallResult>;
-  deliver(event: FakeStripeEvent | string, options?: DeliverOptions): Promise<{ status: number; body: any; headers: Headers }>; // deno-lint-ignore no-explicit-any
+  deliver(event: FakeStripeEvent | string, options?: DeliverOptions): Promise<CallResult>;
   signedUser(options?: { provider?: 'email' | 'google' | 'apple' }): Promise<{ id: string; token: string; email: string }>;
   ledgerCount(): Promise<number>;
   stop(): Promise<void>;
@@ -71,9 +71,7 @@ export async function startStripeStack(options: { functions: StripeFunctionName[
       if (o.tamper) payload = o.tamper(payload);
       const headers: Record<string, string> = { 'content-type': 'application/json; charset=utf-8', 'user-agent': 'Stripe/1.0 (+https://stripe.com/docs/webhooks)' };
       if (header !== null) headers['stripe-signature'] = header;
-      const res = await fetch(functions['stripe-webhook']!.url, { method: 'POST', headers, body: payload });
-      const text = await res.text();
-      return { status: res.status, body: text ? JSON.parse(text) : null, headers: res.headers };
+      return callFunction(functions['stripe-webhook']!, { rawBody: payload, headers });
     },
     async signedUser(o = {}) {
       const email = `${randomBytes(5).toString('hex')}@example.test`;

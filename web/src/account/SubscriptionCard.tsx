@@ -10,7 +10,8 @@ import { Card } from '../ui/Card.tsx';
 import { Icon } from '../ui/icons.tsx';
 import { Notice } from '../ui/Notice.tsx';
 import { Skeleton } from '../ui/Skeleton.tsx';
-import { describePaymentMethod, paymentMethodExpiry, speakPaymentMethod, subscriptionPrice, type BillingSummary } from './billing.ts';
+import type { BillingSummaryState } from './useBillingSummary.ts';
+import { describePaymentMethod, paymentMethodExpiry, speakPaymentMethod, subscriptionPrice } from './billing.ts';
 
 /** Opens the Stripe customer portal for the signed-in user (manage, cancel, card, invoice history). */
 export function usePortal() {
@@ -52,7 +53,7 @@ function NoSubscription({ price, headline, detail }: { price?: Price; headline: 
 }
 
 /** The web subscription's money facts: price, next charge, card, latest payment — read from Stripe by the portal function. */
-function WebBillingFacts({ row, billing }: { row: SubscriptionRow; billing: { summary: BillingSummary | null; loading: boolean; error: string | null } }) {
+function WebBillingFacts({ row, billing }: { row: SubscriptionRow; billing: BillingSummaryState }) {
   const sub = billing.summary?.subscription;
   const pm = billing.summary?.paymentMethod ?? null;
   const invoice = billing.summary?.latestInvoice;
@@ -108,7 +109,7 @@ function PayingTwice({ portal, appStoreUrl }: { portal: Portal; appStoreUrl: str
 export function SubscriptionCard({ row, billing, price }: {
   row: SubscriptionRow | null;
   /** The web billing summary, for a subscription billed through Stripe. */
-  billing?: { summary: BillingSummary | null; loading: boolean; error: string | null };
+  billing?: BillingSummaryState;
   /** Today's price (GET subscribe), for the empty and ended states. */
   price?: Price;
 }) {
